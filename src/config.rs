@@ -1,0 +1,609 @@
+//! Flags and environment variables, turned into a validated [`Config`].
+//!
+//! Every setting is a flag, and every flag that is a setting also reads
+//! `ECHO_<NAME>` from the environment; the flag wins. (`-text` wins only when
+//! non-empty, exactly as upstream treats `ECHO_TEXT`.) Flags that are actions
+//! (`-version`, `-healthcheck`, `-help`) have no environment variable: an
+//! environment that turned every start into a health probe would be a trap.
+//!
+//! The checks run in upstream's order: flag syntax, then `-version`, then values,
+//! then the text, then stray arguments.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::cli::{self, Arity, CliError, FlagSpec, RawArgs};
+use crate::duration;
+
+/// What the process was asked to do.
+#[derive(Debug)]
+pub enum Command {
+    /// Run the server.
+    Serve(Config),
+    /// Print the version and exit 0.
+    Version,
+    /// Probe a running server and exit 0 if it is healthy.
+    Healthcheck(Probe),
+    /// Print this usage on stderr and exit 0.
+    Help(String),
+}
+
+/// A reason not to start, with the exit code upstream uses for it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct StartupError {
+    /// Written to stderr as is (it ends with a newline).
+    pub message: String,
+    pub exit_code: i32,
+}
+
+/// The access-log format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Upstream's line: `2006/01/02 15:04:05 host remote "GET / HTTP/1.1" 200 12 "ua" 41µs`.
+    Text,
+    /// One JSON object per line, for CloudWatch Logs Insights and the like.
+    Json,
+    Off,
+}
+
+/// Certificate and key files for HTTPS.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+/// Everything the server needs, validated.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The listen address exactly as given (`:5678`), echoed in the startup line.
+    pub listen: String,
+    /// The text every request gets (a newline is added to the body).
+    pub text: String,
+    /// The status of every response but `/health`, 100..=999.
+    pub status_code: u16,
+    pub log_format: LogFormat,
+    /// After SIGTERM, keep serving this long with `/health` failing, before draining.
+    pub shutdown_delay: Duration,
+    /// How long the drain may take before the process gives up (exit 1).
+    pub shutdown_timeout: Duration,
+    /// An idle keep-alive connection is closed after this long.
+    pub idle_timeout: Duration,
+    /// A request head must arrive completely within this long of its first byte.
+    pub header_read_timeout: Duration,
+    /// Largest request line plus headers; larger gets 431.
+    pub max_header_bytes: usize,
+    /// Largest request body read (and discarded); larger gets 413.
+    pub max_body_bytes: u64,
+    /// Connections served at once; more wait in the listen backlog.
+    pub max_connections: usize,
+    pub tls: Option<TlsFiles>,
+}
+
+/// A health probe: `-healthcheck[=URL]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Probe {
+    pub url: String,
+}
+
+const DEFAULT_LISTEN: &str = ":5678";
+
+/// The flags, in the words `-help` prints.
+pub const FLAGS: &[FlagSpec] = &[
+    FlagSpec {
+        name: "listen",
+        arity: Arity::Value,
+        type_name: "string",
+        default: DEFAULT_LISTEN,
+        usage: "address and port to listen",
+    },
+    FlagSpec {
+        name: "text",
+        arity: Arity::Value,
+        type_name: "string",
+        default: "",
+        usage: "text to put on the webpage",
+    },
+    FlagSpec {
+        name: "status-code",
+        arity: Arity::Value,
+        type_name: "int",
+        default: "200",
+        usage: "http response code, e.g.: 200",
+    },
+    FlagSpec {
+        name: "version",
+        arity: Arity::Switch,
+        type_name: "",
+        default: "false",
+        usage: "display version information",
+    },
+    FlagSpec {
+        name: "healthcheck",
+        arity: Arity::OptionalValue,
+        type_name: "",
+        default: "",
+        usage: "probe a running server and exit 0 if healthy, 1 if not (within 2s);\n\
+                -healthcheck=URL probes URL instead of /health on the -listen port",
+    },
+    FlagSpec {
+        name: "log-format",
+        arity: Arity::Value,
+        type_name: "string",
+        default: "text",
+        usage: "access log on stdout: text (upstream's line), json (one object per line) or off",
+    },
+    FlagSpec {
+        name: "shutdown-delay",
+        arity: Arity::Value,
+        type_name: "duration",
+        default: "0s",
+        usage: "after SIGTERM keep serving this long, with /health answering 503 and\n\
+                Connection: close on responses, before draining",
+    },
+    FlagSpec {
+        name: "shutdown-timeout",
+        arity: Arity::Value,
+        type_name: "duration",
+        default: "5s",
+        usage: "how long in-flight requests may take to finish after shutdown starts",
+    },
+    FlagSpec {
+        name: "idle-timeout",
+        arity: Arity::Value,
+        type_name: "duration",
+        default: "75s",
+        usage: "close a keep-alive connection idle this long (keep it above the load\n\
+                balancer's idle timeout: 60s on an AWS ALB)",
+    },
+    FlagSpec {
+        name: "header-read-timeout",
+        arity: Arity::Value,
+        type_name: "duration",
+        default: "10s",
+        usage: "a request's line and headers must arrive within this long of its first byte",
+    },
+    FlagSpec {
+        name: "max-header-bytes",
+        arity: Arity::Value,
+        type_name: "int",
+        default: "65536",
+        usage:
+            "largest request line plus headers; larger gets 431 (an ALB forwards at most 64 KiB)",
+    },
+    FlagSpec {
+        name: "max-body-bytes",
+        arity: Arity::Value,
+        type_name: "int",
+        default: "10485760",
+        usage: "largest request body read and discarded; larger gets 413",
+    },
+    FlagSpec {
+        name: "max-connections",
+        arity: Arity::Value,
+        type_name: "int",
+        default: "16384",
+        usage: "connections served at once; further ones wait in the listen backlog",
+    },
+    FlagSpec {
+        name: "tls-cert",
+        arity: Arity::Value,
+        type_name: "string",
+        default: "",
+        usage: "PEM certificate chain: serve HTTPS (HTTP/2 and HTTP/1.1 by ALPN)",
+    },
+    FlagSpec {
+        name: "tls-key",
+        arity: Arity::Value,
+        type_name: "string",
+        default: "",
+        usage: "PEM private key for -tls-cert",
+    },
+];
+
+/// Appended to Go's flag list in `-help`.
+const USAGE_NOTES: &str = "
+Every flag but -version and -healthcheck can also be set by an environment variable
+named ECHO_ and the flag in upper snake case (ECHO_TEXT, ECHO_LISTEN,
+ECHO_STATUS_CODE, ECHO_LOG_FORMAT, ECHO_IDLE_TIMEOUT, ...); the flag wins.
+
+Access log: lines are buffered in memory and written by a background thread, so a
+slow stdout never delays a response. If stdout cannot keep up and the buffer
+(1 MiB) is full, new lines are dropped and counted, and a warning on stderr says
+how many were lost.
+
+Exit codes: 0 after -version, -help or a healthy probe; 1 when the listener cannot
+be bound, the drain times out, or the probe fails; 2 for a bad flag or value, and
+after a clean shutdown on SIGTERM/SIGINT (as upstream); 127 when there is no text
+or there are stray arguments.
+";
+
+/// Usage text for `-help` and flag errors.
+pub fn usage(program: &str) -> String {
+    let mut text = cli::usage(program, FLAGS);
+    text.push_str(USAGE_NOTES);
+    text
+}
+
+/// Where a value came from, for error messages.
+enum Source<'a> {
+    Flag(&'a str),
+    Env(String),
+}
+
+/// Reads the command line (without the program name) and the environment.
+pub fn from_args<I, E>(program: &str, args: I, env: E) -> Result<Command, StartupError>
+where
+    I: IntoIterator<Item = String>,
+    E: Fn(&str) -> Option<String>,
+{
+    let raw = match cli::parse(FLAGS, args) {
+        Ok(raw) => raw,
+        Err(CliError::Help) => return Ok(Command::Help(usage(program))),
+        Err(CliError::Invalid(why)) => {
+            return Err(StartupError {
+                message: format!("{why}\n{}", usage(program)),
+                exit_code: 2,
+            })
+        }
+    };
+    if raw.get("version") == Some("true") {
+        return Ok(Command::Version);
+    }
+
+    let settings = Settings {
+        raw: &raw,
+        env: &env,
+        program,
+    };
+    let listen = settings
+        .string("listen")?
+        .unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
+    let tls = match (settings.string("tls-cert")?, settings.string("tls-key")?) {
+        (Some(cert), Some(key)) => Some(TlsFiles {
+            cert: cert.into(),
+            key: key.into(),
+        }),
+        (None, None) => None,
+        _ => {
+            return Err(StartupError {
+                message: "-tls-cert and -tls-key must be given together\n".to_owned(),
+                exit_code: 2,
+            })
+        }
+    };
+    let status_code = settings.parse("status-code", 200, parse_status_code)?;
+    let log_format = settings.parse("log-format", LogFormat::Text, parse_log_format)?;
+    let shutdown_delay = settings.parse("shutdown-delay", Duration::ZERO, duration::parse)?;
+    let shutdown_timeout = settings.parse(
+        "shutdown-timeout",
+        Duration::from_secs(5),
+        positive_duration,
+    )?;
+    let idle_timeout =
+        settings.parse("idle-timeout", Duration::from_secs(75), positive_duration)?;
+    let header_read_timeout = settings.parse(
+        "header-read-timeout",
+        Duration::from_secs(10),
+        positive_duration,
+    )?;
+    let max_header_bytes = settings.parse("max-header-bytes", 65_536, |t| {
+        parse_count(t, 1_024, 16 * 1024 * 1024)
+    })?;
+    let max_body_bytes = settings.parse("max-body-bytes", 10_485_760, |t| {
+        parse_count(t, 0, usize::MAX).map(|n| n as u64)
+    })?;
+    let max_connections =
+        settings.parse("max-connections", 16_384, |t| parse_count(t, 1, 1 << 24))?;
+
+    if let Some(url) = raw.get("healthcheck") {
+        let url = if url.is_empty() {
+            default_probe_url(&listen, tls.is_some())
+        } else {
+            url.to_owned()
+        };
+        return Ok(Command::Healthcheck(Probe { url }));
+    }
+
+    // Upstream: ECHO_TEXT, replaced by -text when -text is non-empty.
+    let text = match raw.get("text") {
+        Some(text) if !text.is_empty() => text.to_owned(),
+        _ => env("ECHO_TEXT").unwrap_or_default(),
+    };
+    if text.is_empty() {
+        return Err(StartupError {
+            message: "Missing -text option or ECHO_TEXT env var!\n".to_owned(),
+            exit_code: 127,
+        });
+    }
+    if !raw.positionals.is_empty() {
+        return Err(StartupError {
+            message: "Too many arguments!\n".to_owned(),
+            exit_code: 127,
+        });
+    }
+
+    Ok(Command::Serve(Config {
+        listen,
+        text,
+        status_code,
+        log_format,
+        shutdown_delay,
+        shutdown_timeout,
+        idle_timeout,
+        header_read_timeout,
+        max_header_bytes,
+        max_body_bytes,
+        max_connections,
+        tls,
+    }))
+}
+
+/// Looks up one setting: the flag if given, else `ECHO_<NAME>` if set and non-empty.
+struct Settings<'a, E> {
+    raw: &'a RawArgs,
+    env: &'a E,
+    program: &'a str,
+}
+
+impl<E: Fn(&str) -> Option<String>> Settings<'_, E> {
+    fn lookup(&self, flag: &'static str) -> Option<(String, Source<'static>)> {
+        if let Some(value) = self.raw.get(flag) {
+            return Some((value.to_owned(), Source::Flag(flag)));
+        }
+        let var = env_var_name(flag);
+        match (self.env)(&var) {
+            Some(value) if !value.is_empty() => Some((value, Source::Env(var))),
+            _ => None,
+        }
+    }
+
+    fn string(&self, flag: &'static str) -> Result<Option<String>, StartupError> {
+        Ok(self
+            .lookup(flag)
+            .map(|(value, _)| value)
+            .filter(|v| !v.is_empty()))
+    }
+
+    fn parse<T>(
+        &self,
+        flag: &'static str,
+        default: T,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Result<T, StartupError> {
+        let Some((text, source)) = self.lookup(flag) else {
+            return Ok(default);
+        };
+        parse(&text).map_err(|why| match source {
+            Source::Flag(name) => StartupError {
+                message: format!(
+                    "invalid value {text:?} for flag -{name}: {why}\n{}",
+                    usage(self.program)
+                ),
+                exit_code: 2,
+            },
+            Source::Env(var) => StartupError {
+                message: format!("invalid value {text:?} for environment variable {var}: {why}\n"),
+                exit_code: 2,
+            },
+        })
+    }
+}
+
+/// `status-code` -> `ECHO_STATUS_CODE`.
+pub fn env_var_name(flag: &str) -> String {
+    format!("ECHO_{}", flag.to_ascii_uppercase().replace('-', "_"))
+}
+
+fn parse_status_code(text: &str) -> Result<u16, String> {
+    let code: i64 = text.parse().map_err(|_| "parse error".to_owned())?;
+    // Go's server panics writing a status outside 100..=999; refuse it up front.
+    if !(100..=999).contains(&code) {
+        return Err("status code must be between 100 and 999".to_owned());
+    }
+    Ok(code as u16)
+}
+
+fn parse_log_format(text: &str) -> Result<LogFormat, String> {
+    match text {
+        "text" => Ok(LogFormat::Text),
+        "json" => Ok(LogFormat::Json),
+        "off" => Ok(LogFormat::Off),
+        _ => Err("must be text, json or off".to_owned()),
+    }
+}
+
+fn positive_duration(text: &str) -> Result<Duration, String> {
+    let d = duration::parse(text)?;
+    if d.is_zero() {
+        return Err("must be greater than 0".to_owned());
+    }
+    Ok(d)
+}
+
+fn parse_count(text: &str, min: usize, max: usize) -> Result<usize, String> {
+    let n: usize = text.parse().map_err(|_| "parse error".to_owned())?;
+    if n < min || n > max {
+        return Err(format!("must be between {min} and {max}"));
+    }
+    Ok(n)
+}
+
+/// `http://127.0.0.1:<port>/health` for the port of `listen`; the host of `listen`
+/// when it names one, since a server bound to one address answers only there.
+fn default_probe_url(listen: &str, tls: bool) -> String {
+    let scheme = if tls { "https" } else { "http" };
+    let (host, port) = match crate::server::split_host_port(listen) {
+        Ok((host, port)) => (host, port),
+        Err(_) => ("", 5678),
+    };
+    let host = match host {
+        "" | "0.0.0.0" | "::" => "127.0.0.1".to_owned(),
+        h if h.contains(':') => format!("[{h}]"),
+        h => h.to_owned(),
+    };
+    format!("{scheme}://{host}:{port}/health")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn start(args: &[&str], env: &[(&str, &str)]) -> Result<Command, StartupError> {
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        from_args(
+            "http-echo",
+            args.iter().map(|s| s.to_string()),
+            move |name| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()),
+        )
+    }
+
+    fn config(args: &[&str], env: &[(&str, &str)]) -> Config {
+        match start(args, env) {
+            Ok(Command::Serve(config)) => config,
+            other => panic!("expected a server config, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults_match_upstream_and_alb() {
+        let c = config(&["-text=hi"], &[]);
+        assert_eq!(c.listen, ":5678");
+        assert_eq!(c.status_code, 200);
+        assert_eq!(c.log_format, LogFormat::Text);
+        assert_eq!(c.shutdown_timeout, Duration::from_secs(5));
+        assert!(
+            c.idle_timeout > Duration::from_secs(60),
+            "must outlive the ALB's 60s"
+        );
+        assert_eq!(c.tls, None);
+    }
+
+    #[test]
+    fn flags_beat_environment() {
+        let env = [
+            ("ECHO_LISTEN", ":1"),
+            ("ECHO_STATUS_CODE", "201"),
+            ("ECHO_TEXT", "env"),
+        ];
+        let c = config(&["-listen=:2", "-status-code=202"], &env);
+        assert_eq!(
+            (c.listen.as_str(), c.status_code, c.text.as_str()),
+            (":2", 202, "env")
+        );
+        let c = config(&[], &env);
+        assert_eq!((c.listen.as_str(), c.status_code), (":1", 201));
+        // An empty -text does not hide ECHO_TEXT; a non-empty one replaces it.
+        assert_eq!(config(&["-text="], &env).text, "env");
+        assert_eq!(config(&["-text=flag"], &env).text, "flag");
+    }
+
+    #[test]
+    fn every_setting_has_an_environment_variable() {
+        let env = [
+            ("ECHO_TEXT", "t"),
+            ("ECHO_LOG_FORMAT", "json"),
+            ("ECHO_SHUTDOWN_DELAY", "3s"),
+            ("ECHO_SHUTDOWN_TIMEOUT", "7s"),
+            ("ECHO_IDLE_TIMEOUT", "90s"),
+            ("ECHO_HEADER_READ_TIMEOUT", "2s"),
+            ("ECHO_MAX_HEADER_BYTES", "4096"),
+            ("ECHO_MAX_BODY_BYTES", "0"),
+            ("ECHO_MAX_CONNECTIONS", "3"),
+            ("ECHO_TLS_CERT", "c.pem"),
+            ("ECHO_TLS_KEY", "k.pem"),
+        ];
+        let c = config(&[], &env);
+        assert_eq!(c.log_format, LogFormat::Json);
+        assert_eq!(c.shutdown_delay, Duration::from_secs(3));
+        assert_eq!(c.shutdown_timeout, Duration::from_secs(7));
+        assert_eq!(c.idle_timeout, Duration::from_secs(90));
+        assert_eq!(c.header_read_timeout, Duration::from_secs(2));
+        assert_eq!(
+            (c.max_header_bytes, c.max_body_bytes, c.max_connections),
+            (4096, 0, 3)
+        );
+        assert_eq!(
+            c.tls,
+            Some(TlsFiles {
+                cert: "c.pem".into(),
+                key: "k.pem".into()
+            })
+        );
+    }
+
+    #[test]
+    fn startup_order_and_exit_codes() {
+        // -version wins over everything, even a missing text and stray arguments.
+        assert!(matches!(
+            start(&["-version", "x"], &[]),
+            Ok(Command::Version)
+        ));
+        let missing = start(&[], &[]).unwrap_err();
+        assert_eq!(missing.exit_code, 127);
+        assert_eq!(
+            missing.message,
+            "Missing -text option or ECHO_TEXT env var!\n"
+        );
+        // Text is checked before stray arguments.
+        assert_eq!(start(&["stray"], &[]).unwrap_err().exit_code, 127);
+        let stray = start(&["-text=a", "stray"], &[]).unwrap_err();
+        assert_eq!(stray.message, "Too many arguments!\n");
+        assert!(matches!(start(&["-help"], &[]), Ok(Command::Help(_))));
+    }
+
+    #[test]
+    fn bad_values_exit_2_with_a_clear_line() {
+        for (args, start_of_message) in [
+            (&["-status-code=abc"][..], "invalid value \"abc\" for flag -status-code: parse error"),
+            (&["-status-code=99"], "invalid value \"99\" for flag -status-code: status code must be between 100 and 999"),
+            (&["-status-code=1000"], "invalid value \"1000\" for flag -status-code"),
+            (&["-log-format=xml"], "invalid value \"xml\" for flag -log-format: must be text, json or off"),
+            (&["-idle-timeout=0"], "invalid value \"0\" for flag -idle-timeout: must be greater than 0"),
+            (&["-shutdown-delay=5"], "invalid value \"5\" for flag -shutdown-delay: missing unit"),
+            (&["-max-connections=0"], "invalid value \"0\" for flag -max-connections: must be between 1"),
+            (&["-tls-cert=a.pem"], "-tls-cert and -tls-key must be given together"),
+            (&["-bogus"], "flag provided but not defined: -bogus"),
+        ] {
+            let mut full = vec!["-text=x"];
+            full.extend_from_slice(args);
+            let err = start(&full, &[]).unwrap_err();
+            assert_eq!(err.exit_code, 2, "{args:?}");
+            assert!(err.message.starts_with(start_of_message), "{args:?}: {}", err.message);
+        }
+        let err = start(&["-text=x"], &[("ECHO_STATUS_CODE", "abc")]).unwrap_err();
+        assert_eq!(
+            err.message,
+            "invalid value \"abc\" for environment variable ECHO_STATUS_CODE: parse error\n"
+        );
+    }
+
+    #[test]
+    fn healthcheck_url_follows_listen_and_tls() {
+        let probe = |args: &[&str], env: &[(&str, &str)]| match start(args, env) {
+            Ok(Command::Healthcheck(p)) => p.url,
+            other => panic!("expected a probe, got {other:?}"),
+        };
+        assert_eq!(
+            probe(&["-healthcheck"], &[]),
+            "http://127.0.0.1:5678/health"
+        );
+        // No text needed to probe: the image sets ECHO_TEXT, the probe ignores it.
+        assert_eq!(
+            probe(&["-healthcheck"], &[("ECHO_LISTEN", ":8080")]),
+            "http://127.0.0.1:8080/health"
+        );
+        assert_eq!(
+            probe(&["-listen=[::1]:9", "-healthcheck"], &[]),
+            "http://[::1]:9/health"
+        );
+        assert_eq!(
+            probe(&["-tls-cert=c", "-tls-key=k", "-healthcheck"], &[]),
+            "https://127.0.0.1:5678/health"
+        );
+        assert_eq!(probe(&["-healthcheck=http://h:1/x"], &[]), "http://h:1/x");
+    }
+}

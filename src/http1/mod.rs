@@ -1,0 +1,27 @@
+//! HTTP/1.0 and HTTP/1.1, written for this one job.
+//!
+//! A general-purpose HTTP library keeps a read buffer per connection and parks
+//! every connection in a request-handling future; for a server whose whole reply
+//! is known in advance that is most of its memory and much of its CPU. Here an
+//! idle keep-alive connection holds no buffer at all: bytes are read into one
+//! buffer per thread, answered on the spot, and only a partial request head is
+//! copied aside. Parsing is httparse's; framing, limits and timeouts are ours.
+
+mod body;
+mod conn;
+mod request;
+mod response;
+
+use std::time::Duration;
+
+pub use conn::{serve, Transport};
+pub(crate) use request::percent_decode;
+
+/// Per-connection limits, from the configuration.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub header_read_timeout: Duration,
+    pub idle_timeout: Duration,
+    pub max_header_bytes: usize,
+    pub max_body_bytes: u64,
+}

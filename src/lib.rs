@@ -1,0 +1,23 @@
+//! http-echo: a drop-in replacement for hashicorp/http-echo, hardened for running
+//! behind an AWS Application Load Balancer or a Kubernetes ingress.
+//!
+//! The binary (`src/main.rs`) turns arguments into a [`config::Command`] and runs
+//! it; everything else lives here so tests can run the real server in-process on
+//! a port-0 listener: [`server::Server::new`], then [`server::Server::run`] with a
+//! [`shutdown::channel`] to stop it.
+
+pub mod app;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod duration;
+mod h2;
+pub mod healthcheck;
+pub mod http1;
+pub mod server;
+pub mod shutdown;
+pub mod signals;
+pub mod sniff;
+pub mod telemetry;
+pub mod tls;
+pub mod version;

@@ -1,0 +1,396 @@
+//! Listening, accepting, the connection cap, and the shutdown sequence.
+
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::sync::Semaphore;
+use tokio_rustls::TlsAcceptor;
+
+use crate::app::App;
+use crate::config::Config;
+use crate::http1::{self, Limits};
+use crate::shutdown::{ShutdownSignal, ShutdownState};
+use crate::telemetry::{self, AccessLog};
+use crate::{h2, tls};
+
+/// Pending connections the kernel may queue (capped by `net.core.somaxconn`).
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// What every connection reads: the replies, limits, log and lifecycle state.
+pub struct Shared {
+    pub app: App,
+    pub limits: Limits,
+    pub log: AccessLog,
+    pub shutdown: ShutdownState,
+}
+
+/// A configured server, ready to run on a listener.
+pub struct Server {
+    shared: Arc<Shared>,
+    tls: Option<TlsAcceptor>,
+    max_connections: usize,
+    shutdown_delay: Duration,
+    shutdown_timeout: Duration,
+}
+
+/// The drain did not finish within `-shutdown-timeout`.
+#[derive(Debug, PartialEq, Eq)]
+pub struct DrainTimedOut;
+
+impl Server {
+    /// Fails when the TLS certificate or key cannot be loaded.
+    pub fn new(config: &Config, log: AccessLog) -> Result<Server, String> {
+        let tls = match &config.tls {
+            Some(files) => Some(TlsAcceptor::from(tls::server_config(files)?)),
+            None => None,
+        };
+        Ok(Server {
+            shared: Arc::new(Shared {
+                app: App::new(&config.text, config.status_code),
+                limits: Limits {
+                    header_read_timeout: config.header_read_timeout,
+                    idle_timeout: config.idle_timeout,
+                    max_header_bytes: config.max_header_bytes,
+                    max_body_bytes: config.max_body_bytes,
+                },
+                log,
+                shutdown: ShutdownState::default(),
+            }),
+            tls,
+            max_connections: config.max_connections,
+            shutdown_delay: config.shutdown_delay,
+            shutdown_timeout: config.shutdown_timeout,
+        })
+    }
+
+    /// Serves `listener` until `signal` fires, then delays, drains and returns:
+    /// `Ok` when every connection closed in time.
+    pub async fn run(
+        self,
+        listener: TcpListener,
+        mut signal: ShutdownSignal,
+    ) -> Result<(), DrainTimedOut> {
+        let permits = Arc::new(Semaphore::new(self.max_connections));
+        let accepting = tokio::spawn(accept_loop(
+            listener,
+            Arc::clone(&self.shared),
+            self.tls.clone(),
+            Arc::clone(&permits),
+        ));
+
+        signal.recv().await;
+        telemetry::info("received interrupt, shutting down...");
+        let shutdown = &self.shared.shutdown;
+        if !self.shutdown_delay.is_zero() {
+            shutdown.start_delay();
+            tokio::select! {
+                () = tokio::time::sleep(self.shutdown_delay) => {}
+                () = signal.recv() => {}
+            }
+        }
+        shutdown.start_drain();
+        // The accept loop ends on the drain and drops the listener with it.
+        let _ = accepting.await;
+
+        // Every connection holds a permit until it closes: all permits back means
+        // every connection is done.
+        let all = u32::try_from(self.max_connections).unwrap_or(u32::MAX);
+        let drained = tokio::time::timeout(self.shutdown_timeout, permits.acquire_many(all)).await;
+        drained.map(drop).map_err(|_| DrainTimedOut)
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    tls: Option<TlsAcceptor>,
+    permits: Arc<Semaphore>,
+) {
+    let drain = shared.shutdown.drain_started();
+    tokio::pin!(drain);
+    if shared.shutdown.is_draining() {
+        return;
+    }
+    let mut last_warning: Option<tokio::time::Instant> = None;
+    loop {
+        // At the cap, stop accepting: new clients wait in the kernel's backlog
+        // instead of costing memory here, and existing ones are served as usual.
+        let permit = tokio::select! {
+            biased;
+            () = &mut drain => return,
+            permit = Arc::clone(&permits).acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => return,
+            },
+        };
+        let accepted = tokio::select! {
+            biased;
+            () = &mut drain => return,
+            accepted = listener.accept() => accepted,
+        };
+        let (stream, remote) = match accepted {
+            Ok(accepted) => accepted,
+            Err(error) => {
+                back_off_after(&error, &mut last_warning).await;
+                continue;
+            }
+        };
+        // Responses go out in one write; never hold them back for Nagle.
+        let _ = stream.set_nodelay(true);
+        let shared = Arc::clone(&shared);
+        // Two separate tasks, so a plain connection's future does not carry the
+        // size of the TLS one.
+        match &tls {
+            None => {
+                tokio::spawn(async move {
+                    http1::serve(stream, remote, &shared).await;
+                    drop(permit);
+                });
+            }
+            Some(acceptor) => {
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    serve_tls(acceptor, stream, remote, shared).await;
+                    drop(permit);
+                });
+            }
+        }
+    }
+}
+
+async fn serve_tls(
+    acceptor: TlsAcceptor,
+    stream: TcpStream,
+    remote: SocketAddr,
+    shared: Arc<Shared>,
+) {
+    // A client that never finishes the handshake is a slow client like any other.
+    let handshake =
+        tokio::time::timeout(shared.limits.header_read_timeout, acceptor.accept(stream));
+    let Ok(Ok(stream)) = handshake.await else {
+        return;
+    };
+    if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
+        h2::serve(stream, remote, shared).await;
+    } else {
+        http1::serve(stream, remote, &shared).await;
+    }
+}
+
+/// Accept errors: out of file descriptors (or memory) is worth a warning and a
+/// pause, so that the loop does not spin while connections are full; a client
+/// that gave up before we accepted it is not worth either.
+async fn back_off_after(error: &io::Error, last_warning: &mut Option<tokio::time::Instant>) {
+    let exhausted = matches!(
+        error.raw_os_error(),
+        Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)
+    );
+    if !exhausted {
+        return;
+    }
+    let now = tokio::time::Instant::now();
+    if last_warning.is_none_or(|at| now.duration_since(at) > Duration::from_secs(10)) {
+        *last_warning = Some(now);
+        telemetry::warn(&format!(
+            "accept: {}; raise the open-file limit or lower -max-connections",
+            go_error_text(error)
+        ));
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+}
+
+/// Why the listener could not be opened, worded as Go words it:
+/// `listen tcp :5678: bind: address already in use`.
+#[derive(Debug)]
+pub struct BindError {
+    listen: String,
+    detail: String,
+}
+
+impl std::fmt::Display for BindError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "listen tcp {}: {}", self.listen, self.detail)
+    }
+}
+
+impl std::error::Error for BindError {}
+
+/// Opens the listener for a Go-style address. An empty host means every
+/// interface, IPv4 and IPv6 (one dual-stack socket; IPv4 only where the kernel
+/// has no IPv6). Must run inside the Tokio runtime.
+pub fn bind(listen: &str) -> Result<TcpListener, BindError> {
+    let fail = |detail: String| BindError {
+        listen: listen.to_owned(),
+        detail,
+    };
+    let (host, port) = split_host_port(listen).map_err(fail)?;
+    let addr = match host {
+        "" => {
+            let any_v6 = SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), port);
+            return match listen_on(any_v6, true) {
+                Err(e) if e.raw_os_error() == Some(libc::EAFNOSUPPORT) => listen_on(
+                    SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port),
+                    false,
+                ),
+                other => other,
+            }
+            .map_err(|e| fail(e.to_string()));
+        }
+        host => resolve(host, port).map_err(fail)?,
+    };
+    listen_on(addr, false).map_err(|e| fail(e.to_string()))
+}
+
+/// One step's error, prefixed with the step as Go does (`bind: ...`).
+#[derive(Debug)]
+struct StepError(&'static str, io::Error);
+
+impl std::fmt::Display for StepError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.0, go_error_text(&self.1))
+    }
+}
+
+impl StepError {
+    fn raw_os_error(&self) -> Option<i32> {
+        self.1.raw_os_error()
+    }
+}
+
+fn listen_on(addr: SocketAddr, dual_stack: bool) -> Result<TcpListener, StepError> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()
+    } else {
+        TcpSocket::new_v6()
+    }
+    .map_err(|e| StepError("socket", e))?;
+    // Restarting must not fail on connections of the previous process in TIME_WAIT.
+    socket
+        .set_reuseaddr(true)
+        .map_err(|e| StepError("setsockopt", e))?;
+    if addr.is_ipv6() {
+        set_ipv6_only(&socket, !dual_stack).map_err(|e| StepError("setsockopt", e))?;
+    }
+    socket.bind(addr).map_err(|e| StepError("bind", e))?;
+    socket
+        .listen(LISTEN_BACKLOG)
+        .map_err(|e| StepError("listen", e))
+}
+
+fn set_ipv6_only(socket: &TcpSocket, only: bool) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let value: libc::c_int = only.into();
+    // SAFETY: a plain setsockopt on a socket we own, with a c_int option value.
+    let rc = unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::IPPROTO_IPV6,
+            libc::IPV6_V6ONLY,
+            (&value as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+fn resolve(host: &str, port: u16) -> Result<SocketAddr, String> {
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return Ok(SocketAddr::new(ip, port));
+    }
+    // A static binary in a scratch image has no resolver configuration; the name
+    // every container knows is handled here.
+    if host.eq_ignore_ascii_case("localhost") {
+        return Ok(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port));
+    }
+    let mut addrs: Vec<SocketAddr> = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| format!("lookup {host}: {}", go_error_text(&e)))?
+        .collect();
+    // Go listens on the first IPv4 address of a name when there is one.
+    addrs.sort_by_key(|a| !a.is_ipv4());
+    addrs
+        .into_iter()
+        .next()
+        .ok_or_else(|| format!("lookup {host}: no such host"))
+}
+
+/// Splits `host:port` like Go's `net.SplitHostPort` (`[::1]:80`, `:80`).
+pub fn split_host_port(address: &str) -> Result<(&str, u16), String> {
+    let problem = |why: &str| format!("address {address}: {why}");
+    let (host, port) = if let Some(rest) = address.strip_prefix('[') {
+        let (host, after) = rest
+            .split_once(']')
+            .ok_or_else(|| problem("missing ']' in address"))?;
+        let port = after
+            .strip_prefix(':')
+            .ok_or_else(|| problem("missing port in address"))?;
+        (host, port)
+    } else {
+        let (host, port) = address
+            .rsplit_once(':')
+            .ok_or_else(|| problem("missing port in address"))?;
+        if host.contains(':') {
+            return Err(problem("too many colons in address"));
+        }
+        (host, port)
+    };
+    let port = port.parse::<u16>().map_err(|_| problem("unknown port"))?;
+    Ok((host, port))
+}
+
+/// An OS error as Go prints it: the C library's text, starting lowercase,
+/// without Rust's `(os error N)` suffix.
+pub fn go_error_text(error: &io::Error) -> String {
+    let text = error.to_string();
+    let text = match text.rfind(" (os error ") {
+        Some(at) if error.raw_os_error().is_some() => &text[..at],
+        _ => &text,
+    };
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_like_go() {
+        assert_eq!(split_host_port(":5678"), Ok(("", 5678)));
+        assert_eq!(split_host_port("127.0.0.1:80"), Ok(("127.0.0.1", 80)));
+        assert_eq!(split_host_port("[::1]:443"), Ok(("::1", 443)));
+        assert_eq!(split_host_port("localhost:0"), Ok(("localhost", 0)));
+        assert_eq!(
+            split_host_port("5678"),
+            Err("address 5678: missing port in address".to_owned())
+        );
+        assert_eq!(
+            split_host_port("::1:80"),
+            Err("address ::1:80: too many colons in address".to_owned())
+        );
+        assert_eq!(
+            split_host_port(":http"),
+            Err("address :http: unknown port".to_owned())
+        );
+        assert_eq!(
+            split_host_port(":70000"),
+            Err("address :70000: unknown port".to_owned())
+        );
+    }
+
+    #[test]
+    fn os_errors_read_like_go() {
+        let e = io::Error::from_raw_os_error(libc::EADDRINUSE);
+        assert_eq!(go_error_text(&e), "address already in use");
+    }
+}

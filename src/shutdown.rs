@@ -1,0 +1,101 @@
+//! The server's lifecycle after a shutdown request: serving, delaying, draining.
+//!
+//! A load balancer keeps sending requests to a target for a while after the
+//! target starts to stop. `-shutdown-delay` covers that window: the server keeps
+//! answering, but `/health` fails and every response says `Connection: close`, so
+//! clients and balancers move away. Then the drain: the listener closes, idle
+//! connections close, in-flight requests finish.
+
+use std::sync::atomic::{AtomicU8, Ordering};
+
+use tokio::sync::{mpsc, Notify};
+
+/// Where the server is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    Serving = 0,
+    /// Shutdown requested; still serving during `-shutdown-delay`.
+    Delaying = 1,
+    /// Not accepting; finishing what is in flight.
+    Draining = 2,
+}
+
+/// Shared by the accept loop and every connection.
+#[derive(Debug, Default)]
+pub struct ShutdownState {
+    phase: AtomicU8,
+    /// Fires when serving ends: at the delay, or at the drain if there is none.
+    leaving: Notify,
+    drain_started: Notify,
+}
+
+impl ShutdownState {
+    pub fn phase(&self) -> Phase {
+        match self.phase.load(Ordering::Acquire) {
+            0 => Phase::Serving,
+            1 => Phase::Delaying,
+            _ => Phase::Draining,
+        }
+    }
+
+    pub fn is_draining(&self) -> bool {
+        self.phase() == Phase::Draining
+    }
+
+    pub(crate) fn start_delay(&self) {
+        self.phase.store(Phase::Delaying as u8, Ordering::Release);
+        self.leaving.notify_waiters();
+    }
+
+    pub(crate) fn start_drain(&self) {
+        self.phase.store(Phase::Draining as u8, Ordering::Release);
+        self.leaving.notify_waiters();
+        self.drain_started.notify_waiters();
+    }
+
+    /// Completes when serving ends (delay or drain). HTTP/2 connections use it to
+    /// send GOAWAY, their equivalent of `Connection: close`. Same creation rule
+    /// as [`ShutdownState::drain_started`].
+    pub fn serving_ended(&self) -> tokio::sync::futures::Notified<'_> {
+        self.leaving.notified()
+    }
+
+    /// Completes when the drain starts. A future created before the drain started
+    /// completes even if it was never polled, so create it early and check
+    /// [`ShutdownState::is_draining`] for the time before it existed.
+    pub fn drain_started(&self) -> tokio::sync::futures::Notified<'_> {
+        self.drain_started.notified()
+    }
+}
+
+/// Sends shutdown requests: the signal handler in the binary, or a test.
+#[derive(Clone, Debug)]
+pub struct ShutdownTrigger(mpsc::UnboundedSender<()>);
+
+/// Receives shutdown requests. The first starts the shutdown; a second one during
+/// the delay skips the rest of it, as an impatient operator would expect.
+#[derive(Debug)]
+pub struct ShutdownSignal(mpsc::UnboundedReceiver<()>);
+
+/// A connected trigger and signal.
+pub fn channel() -> (ShutdownTrigger, ShutdownSignal) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    (ShutdownTrigger(tx), ShutdownSignal(rx))
+}
+
+impl ShutdownTrigger {
+    pub fn request_shutdown(&self) {
+        // The server may already be gone; then there is nothing to stop.
+        let _ = self.0.send(());
+    }
+}
+
+impl ShutdownSignal {
+    /// Waits for the next request. If every trigger is dropped this waits forever:
+    /// losing the signal source is no reason to stop serving.
+    pub async fn recv(&mut self) {
+        if self.0.recv().await.is_none() {
+            std::future::pending::<()>().await;
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! What the server tells its operator: the access log on stdout, lifecycle lines
+//! on stderr.
+
+mod access;
+mod lifecycle;
+mod writer;
+
+pub use access::{AccessLog, Entry};
+pub use lifecycle::{error, info, warn};
+pub use writer::LogWriter;

@@ -30,7 +30,13 @@ pub fn server_config(files: &TlsFiles) -> Result<Arc<ServerConfig>, String> {
             .map_err(|e| format!("TLS setup: {e}"))?
             .with_no_client_auth()
             .with_single_cert(certs, key)
-            .map_err(|e| format!("TLS certificate and key do not work together: {e}"))?;
+            .map_err(|e| match e {
+                rustls::Error::InconsistentKeys(_) => format!(
+                    "TLS key {} does not belong to certificate {cert_path}: {e}",
+                    files.key.display()
+                ),
+                _ => format!("failed to load TLS key {}: {e}", files.key.display()),
+            })?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(Arc::new(config))
 }

@@ -330,9 +330,11 @@ impl<'a, S: Transport> Connection<'a, S> {
 
     /// A complete head: answer now, or first read its body.
     fn start(&mut self, head: &Head<'_>, out: &mut Vec<u8>) {
-        let phase = self.shared.shutdown.phase();
-        let reply = self.shared.app.reply(&head.path, phase);
-        let keep_alive = head.keep_alive && phase == Phase::Serving && !reply.closes_connection;
+        let reply = self
+            .shared
+            .app
+            .reply(&head.path, self.shared.shutdown.phase());
+        let keep_alive = head.keep_alive;
         match BodyReader::new(head.framing) {
             None => {
                 let started = self.last_active;
@@ -363,10 +365,16 @@ impl<'a, S: Transport> Connection<'a, S> {
         &mut self,
         request: &RequestView<'_>,
         reply: &Reply,
+        // What the client asked for.
         keep_alive: bool,
         started: Instant,
         out: &mut Vec<u8>,
     ) {
+        // Decided now, not when the head arrived: a body may have taken long
+        // enough for shutdown to begin, and then the client must be told.
+        let keep_alive = keep_alive
+            && !reply.closes_connection
+            && self.shared.shutdown.phase() == Phase::Serving;
         let head_only = request.method == "HEAD";
         response::write_reply(out, request.minor_version, reply, keep_alive, head_only);
         if reply.logged && self.shared.log.is_enabled() {

@@ -1,0 +1,110 @@
+//! The access log: upstream's text line, JSON lines, off; /health is not logged.
+
+use http_echo::config::LogFormat;
+
+use crate::support::{config, get, Client, TestServer};
+
+/// `YYYY/MM/DD HH:MM:SS`
+fn is_go_timestamp(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() == 19
+        && b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'/',
+            10 => *c == b' ',
+            13 | 16 => *c == b':',
+            _ => c.is_ascii_digit(),
+        })
+}
+
+/// A Go duration such as `41.2µs`, `850ns`, `1.5ms`.
+fn is_go_duration(text: &str) -> bool {
+    let number = text.trim_end_matches(|c: char| c.is_alphabetic() || c == 'µ');
+    let unit = &text[number.len()..];
+    matches!(unit, "ns" | "µs" | "ms" | "s") && number.parse::<f64>().is_ok()
+}
+
+#[tokio::test]
+async fn text_line_has_upstreams_format() {
+    let server = TestServer::text("hello").await;
+    let mut client = Client::connect(server.addr).await;
+    let local = client.stream.local_addr().unwrap();
+    client
+        .send(b"GET /some/path?query=1 HTTP/1.1\r\nHost: example.test:5678\r\nUser-Agent: probe/1.0\r\n\r\n")
+        .await;
+    client.response(false).await;
+    client
+        .send(b"GET /health HTTP/1.1\r\nHost: h\r\n\r\n")
+        .await;
+    client.response(false).await;
+    client.send(b"HEAD /h HTTP/1.1\r\nHost: h\r\n\r\n").await;
+    client.response(true).await;
+
+    let lines = server.log.lines(2).await;
+    assert_eq!(lines.len(), 2, "/health is not logged: {lines:?}");
+    let (stamp, rest) = lines[0].split_at(19);
+    assert!(is_go_timestamp(stamp), "{stamp:?}");
+    let expected =
+        format!(" example.test:5678 {local} \"GET /some/path HTTP/1.1\" 200 6 \"probe/1.0\" ");
+    assert!(
+        rest.starts_with(&expected),
+        "{rest:?} should start with {expected:?}"
+    );
+    assert!(is_go_duration(&rest[expected.len()..]), "{rest:?}");
+    // HEAD is logged with the length of the body the handler wrote, as upstream.
+    assert!(
+        lines[1].contains("\"HEAD /h HTTP/1.1\" 200 6 \"\" "),
+        "{}",
+        lines[1]
+    );
+}
+
+#[tokio::test]
+async fn json_lines_parse_and_carry_alb_fields() {
+    let mut cfg = config("json");
+    cfg.log_format = LogFormat::Json;
+    cfg.status_code = 201;
+    let server = TestServer::start(cfg).await;
+    let mut client = Client::connect(server.addr).await;
+    client
+        .send(
+            b"POST /orders HTTP/1.1\r\nHost: api.test\r\nUser-Agent: ELB-HealthChecker/2.0 \"q\"\r\n\
+              X-Forwarded-For: 203.0.113.7, 10.0.0.1\r\n\
+              X-Amzn-Trace-Id: Root=1-67891233-abcdef012345678912345678\r\nContent-Length: 2\r\n\r\nhi",
+        )
+        .await;
+    client.response(false).await;
+    let lines = server.log.lines(1).await;
+    assert_eq!(lines.len(), 1);
+    let entry: serde_json::Value = serde_json::from_str(&lines[0]).expect("valid JSON");
+    assert_eq!(entry["method"], "POST");
+    assert_eq!(entry["path"], "/orders");
+    assert_eq!(entry["status"], 201);
+    assert_eq!(entry["bytes"], 5);
+    assert_eq!(entry["host"], "api.test");
+    assert_eq!(entry["proto"], "HTTP/1.1");
+    assert_eq!(entry["user_agent"], "ELB-HealthChecker/2.0 \"q\"");
+    assert_eq!(entry["x_forwarded_for"], "203.0.113.7, 10.0.0.1");
+    assert_eq!(
+        entry["x_amzn_trace_id"],
+        "Root=1-67891233-abcdef012345678912345678"
+    );
+    assert!(entry["duration_ms"].as_f64().is_some_and(|d| d >= 0.0));
+    assert!(entry["remote"]
+        .as_str()
+        .is_some_and(|r| r.starts_with("127.0.0.1:")));
+    let time = entry["time"].as_str().unwrap();
+    assert!(
+        time.len() == 24 && time.ends_with('Z') && time.as_bytes()[10] == b'T',
+        "{time}"
+    );
+}
+
+#[tokio::test]
+async fn log_format_off_writes_nothing() {
+    let mut cfg = config("quiet");
+    cfg.log_format = LogFormat::Off;
+    let server = TestServer::start(cfg).await;
+    assert_eq!(get(server.addr, "/").await.status, 200);
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert_eq!(server.log.text(), "");
+}

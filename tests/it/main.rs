@@ -1,0 +1,15 @@
+//! Integration tests: one binary, one module per area. The in-process tests run
+//! the real server on a port-0 listener; the `cli`, `signals` and `probe` modules
+//! run the real binary.
+
+mod support;
+
+mod body;
+mod cli;
+mod limits;
+mod logs;
+mod probe;
+mod protocol;
+mod robustness;
+mod signals;
+mod tls;

@@ -113,34 +113,22 @@ fn write_fraction(out: &mut Vec<u8>, value: u64, precision: u32) {
     if fraction == 0 {
         return;
     }
-    let mut digits = precision;
+    let mut digits = precision as usize;
     while fraction % 10 == 0 {
         fraction /= 10;
         digits -= 1;
     }
     out.push(b'.');
-    let start = out.len();
-    write_uint(out, fraction);
-    // Leading zeros of the fraction (e.g. 1.05ms) were lost by the integer print.
-    let missing = digits as usize - (out.len() - start);
-    for _ in 0..missing {
-        out.insert(start, b'0');
-    }
+    let mut buffer = itoa::Buffer::new();
+    let text = buffer.format(fraction).as_bytes();
+    // Leading zeros of the fraction (the 0 of 1.05ms) are not in the integer.
+    out.resize(out.len() + digits - text.len(), b'0');
+    out.extend_from_slice(text);
 }
 
 /// Appends the decimal digits of `value`.
-pub fn write_uint(out: &mut Vec<u8>, mut value: u64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (value % 10) as u8;
-        value /= 10;
-        if value == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[at..]);
+pub fn write_uint(out: &mut Vec<u8>, value: u64) {
+    out.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
 }
 
 #[cfg(test)]

@@ -1,0 +1,14 @@
+terraform {
+  required_version = ">= 1.11.0"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 5.100.0, < 6.0.0"
+    }
+  }
+
+  # Local state on purpose: this root creates the bucket every other root keeps
+  # its state in. Keep terraform.tfstate safe, or move it into the bucket
+  # afterwards (see infra/README.md, "Deploying to a real account").
+}

@@ -1,0 +1,111 @@
+# The module's switches beyond the defaults: Graviton, Fargate Spot, target
+# tracking, no access logs, images outside ECR.
+
+mock_provider "aws" {
+  source = "../../tests/mocks"
+}
+
+variables {
+  name               = "http-echo-test"
+  vpc_id             = "vpc-0a1b2c3d4e5f60718"
+  public_subnet_ids  = ["subnet-public-a", "subnet-public-b"]
+  private_subnet_ids = ["subnet-private-a", "subnet-private-b"]
+  container_image    = "123456789012.dkr.ecr.us-east-1.amazonaws.com/http-echo:3f2c1ab"
+}
+
+run "arm64_runtime" {
+  command = plan
+  variables {
+    cpu_architecture = "ARM64"
+  }
+  assert {
+    condition     = aws_ecs_task_definition.this.runtime_platform[0].cpu_architecture == "ARM64"
+    error_message = "cpu_architecture = ARM64 runs the task on Graviton."
+  }
+}
+
+run "fargate_spot_keeps_one_regular_task" {
+  command = plan
+  variables {
+    fargate_spot = true
+  }
+  assert {
+    condition = {
+      for strategy in aws_ecs_service.this.capacity_provider_strategy : strategy.capacity_provider => [strategy.base, strategy.weight]
+    } == { FARGATE = [1, 0], FARGATE_SPOT = [0, 1] }
+    error_message = "With Spot, one task stays on regular Fargate and the rest go to Spot."
+  }
+}
+
+run "regular_fargate_by_default" {
+  command = plan
+  assert {
+    condition = {
+      for strategy in aws_ecs_service.this.capacity_provider_strategy : strategy.capacity_provider => strategy.weight
+    } == { FARGATE = 1 }
+    error_message = "Without Spot every task runs on regular Fargate."
+  }
+}
+
+run "target_tracking_instead_of_steps" {
+  command = plan
+  variables {
+    autoscaling = {
+      policy     = "target_tracking"
+      cpu_target = 55
+    }
+  }
+  assert {
+    condition     = length(aws_appautoscaling_policy.cpu_target) == 1 && aws_appautoscaling_policy.cpu_target[0].target_tracking_scaling_policy_configuration[0].target_value == 55
+    error_message = "Target tracking keeps CPU at cpu_target."
+  }
+  assert {
+    condition     = length(aws_cloudwatch_metric_alarm.cpu_high) == 0 && length(aws_cloudwatch_metric_alarm.cpu_low) == 0 && length(aws_appautoscaling_policy.scale_out) == 0
+    error_message = "Step policies and their alarms are not created in target-tracking mode."
+  }
+}
+
+run "access_logs_off" {
+  command = plan
+  variables {
+    access_logs = { enabled = false }
+  }
+  assert {
+    condition     = length(aws_s3_bucket.access_logs) == 0 && length(aws_lb.this.access_logs) == 0
+    error_message = "Without access logs there is no bucket and no logging block."
+  }
+}
+
+run "image_outside_ecr_grants_no_pull" {
+  command = plan
+  variables {
+    container_image = "docker.io/hashicorp/http-echo:1.0"
+  }
+  assert {
+    condition     = length([for statement in data.aws_iam_policy_document.execution.statement : statement if statement.sid == "EcrPullServiceImage"]) == 0
+    error_message = "An image outside ECR needs no ECR pull permission, and gets none."
+  }
+}
+
+run "restricted_ingress" {
+  command = plan
+  variables {
+    allowed_ingress_cidrs = ["203.0.113.0/24", "198.51.100.0/24"]
+  }
+  assert {
+    condition     = toset(keys(aws_vpc_security_group_ingress_rule.alb_listeners)) == toset(["5678-203.0.113.0/24", "5678-198.51.100.0/24"])
+    error_message = "Only the allowed ranges reach the listener."
+  }
+}
+
+run "drain_settings_follow_variables" {
+  command = plan
+  variables {
+    shutdown_delay_seconds   = 20
+    shutdown_timeout_seconds = 30
+  }
+  assert {
+    condition     = jsondecode(aws_ecs_task_definition.this.container_definitions)[0].stopTimeout == 55
+    error_message = "stopTimeout follows delay + timeout + 5."
+  }
+}

@@ -1,0 +1,49 @@
+"""Fixtures for reading the dev environment back from moto_server.
+
+scripts/check/infra.sh applies bootstrap, shared and dev against moto_server, then
+runs these tests with INFRA_OUTPUTS naming a JSON file that holds the roots'
+`terraform output -json` (under "dev" and "shared"), the state bucket and the image
+deployed. AWS_ENDPOINT_URL, AWS_CA_BUNDLE and the fake credentials come from
+moto_start, so every boto3 client here talks to moto and nothing else.
+"""
+
+import json
+import os
+
+import boto3
+import pytest
+
+
+@pytest.fixture(scope="session")
+def outputs() -> dict:
+    path = os.environ.get("INFRA_OUTPUTS")
+    if not path:
+        pytest.fail("INFRA_OUTPUTS is not set: run these tests through scripts/check/infra.sh")
+    if "127.0.0.1" not in os.environ.get("AWS_ENDPOINT_URL", ""):
+        pytest.fail("AWS_ENDPOINT_URL does not point at moto_server on 127.0.0.1; refusing to talk to AWS")
+    with open(path, encoding="utf-8") as handle:
+        raw = json.load(handle)
+    return {
+        "dev": {name: output["value"] for name, output in raw["dev"].items()},
+        "shared": {name: output["value"] for name, output in raw["shared"].items()},
+        "state_bucket": raw["state_bucket"],
+        "image": raw["image"],
+    }
+
+
+@pytest.fixture(scope="session")
+def dev(outputs) -> dict:
+    return outputs["dev"]
+
+
+@pytest.fixture(scope="session")
+def aws():
+    """aws("ec2") -> a boto3 client for moto in us-east-1."""
+    clients: dict = {}
+
+    def client(service: str):
+        if service not in clients:
+            clients[service] = boto3.client(service, region_name="us-east-1")
+        return clients[service]
+
+    return client

@@ -1,0 +1,250 @@
+#!/usr/bin/env python3
+"""Deploy one container image to one environment, and prove that it runs.
+
+The GitHub deploy workflow calls this script, and it runs the same way anywhere else
+with Terraform, boto3 and AWS credentials (or moto_server, in the tests):
+
+    pipeline/deploy.py --environment dev --image REPOSITORY@sha256:DIGEST \\
+        --backend-config bucket=STATE_BUCKET
+
+Steps, each of which stops the deploy when it fails:
+  1. check the inputs (environment, image reference) before anything changes;
+  2. terraform init, plan and apply infra/envs/<environment> with
+     -var container_image=<image> (Terraform owns the task definition);
+  3. read back the task definition Terraform registered: it must name that image;
+  4. wait until the ECS service is stable on that task definition, failing as soon as
+     the deployment circuit breaker stops or rolls back the deployment (rollout.py);
+  5. smoke-test the environment's URL (smoke_test.py). --skip-smoke-test skips it,
+     loudly, for emulators whose load balancer has no address (moto).
+
+Exit status: 0 deployed; 1 the deploy failed; 2 bad input (nothing was changed).
+Each failure is one line on stderr starting with "deploy: error:".
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import image_reference
+import rollout
+import smoke_test
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ENVIRONMENTS = ("dev", "prod")
+REQUIRED_OUTPUTS = ("ecs_cluster_name", "ecs_service_name", "task_definition_family", "service_url")
+
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+
+class DeployFailed(RuntimeError):
+    """A step failed; the message is the one line the operator reads."""
+
+
+class BadInput(ValueError):
+    """The request cannot be deployed, and nothing was changed; the message says why."""
+
+
+class _Parser(argparse.ArgumentParser):
+    # argparse prints the whole usage before its error; a deploy log wants one line.
+    def error(self, message: str):
+        raise BadInput(f"{message} (see --help)")
+
+
+def log(message: str) -> None:
+    print(f"deploy: {message}", file=sys.stderr, flush=True)
+
+
+def error_line(message: str) -> None:
+    # On GitHub Actions the same line also becomes an annotation on the run's summary.
+    prefix = "::error title=deploy::" if os.environ.get("GITHUB_ACTIONS") == "true" else ""
+    print(f"{prefix}deploy: error: {message}", file=sys.stderr, flush=True)
+
+
+def env_flag(name: str) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    if value in ("", "0", "false", "no"):
+        return False
+    if value in ("1", "true", "yes"):
+        return True
+    raise BadInput(f"{name}={value!r}: expected 1/true/yes or 0/false/no")
+
+
+def parse_arguments(argv: list[str]) -> argparse.Namespace:
+    parser = _Parser(
+        prog="deploy.py",
+        description="Deploy one image to one environment with Terraform, then verify it on ECS.",
+        epilog="Every option also reads the environment variable named in brackets; the option wins.",
+    )
+    parser.add_argument("--environment", default=os.environ.get("DEPLOY_ENVIRONMENT"),
+                        help="dev or prod [DEPLOY_ENVIRONMENT]")
+    parser.add_argument("--image", default=os.environ.get("DEPLOY_IMAGE"),
+                        help="REPOSITORY:TAG (dev only) or REPOSITORY@sha256:DIGEST [DEPLOY_IMAGE]")
+    parser.add_argument("--backend-config", action="append", default=[], metavar="KEY=VALUE|FILE",
+                        help="passed to terraform init as -backend-config, after the root's backend.hcl; "
+                             "repeatable (the state bucket: bucket=NAME)")
+    parser.add_argument("--infra-dir", type=Path,
+                        help="the Terraform root to apply (default: infra/envs/<environment>)")
+    # String defaults go through `type` too, so a bad variable gets argparse's one-line error.
+    parser.add_argument("--timeout", type=float, default=os.environ.get("DEPLOY_TIMEOUT", "1200"),
+                        help="seconds to wait for the service to be stable [DEPLOY_TIMEOUT, 1200]")
+    parser.add_argument("--poll-interval", type=float, default=os.environ.get("DEPLOY_POLL_INTERVAL", "15"),
+                        help="seconds between two looks at the service [DEPLOY_POLL_INTERVAL, 15]")
+    parser.add_argument("--skip-smoke-test", action="store_true", default=None,
+                        help="do not request the service URL (for emulators without a reachable "
+                             "load balancer); the skip is reported [DEPLOY_SKIP_SMOKE_TEST=1]")
+    arguments = parser.parse_args(argv)
+    if arguments.skip_smoke_test is None:
+        arguments.skip_smoke_test = env_flag("DEPLOY_SKIP_SMOKE_TEST")
+    return arguments
+
+
+def check_inputs(arguments: argparse.Namespace) -> image_reference.ImageReference:
+    """Validate everything that can be validated without touching AWS."""
+    if arguments.environment not in ENVIRONMENTS:
+        raise BadInput(
+            f"unknown environment {arguments.environment!r}: expected one of {', '.join(ENVIRONMENTS)}"
+            if arguments.environment else "no environment given: pass --environment dev|prod"
+        )
+    image = image_reference.parse_for_environment(arguments.image or "", arguments.environment)
+    if arguments.infra_dir is None:
+        arguments.infra_dir = REPO_ROOT / "infra" / "envs" / arguments.environment
+    if not any(arguments.infra_dir.glob("*.tf")):
+        raise BadInput(f"no Terraform configuration in {arguments.infra_dir}")
+    if arguments.timeout <= 0 or arguments.poll_interval <= 0:
+        raise BadInput("--timeout and --poll-interval must be positive")
+    return image
+
+
+def terraform(infra_dir: Path, *args: str, capture: bool = False) -> str:
+    command = ["terraform", f"-chdir={infra_dir}", *args]
+    log("$ " + " ".join(command))
+    try:
+        result = subprocess.run(
+            command, check=False, text=True, stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE if capture else sys.stderr,
+        )
+    except FileNotFoundError:
+        raise DeployFailed("terraform is not installed (not on PATH)") from None
+    if result.returncode != 0:
+        raise DeployFailed(f"terraform {args[0]} failed with exit code {result.returncode} (its output is above)")
+    return result.stdout if capture else ""
+
+
+def apply(arguments: argparse.Namespace, image: image_reference.ImageReference) -> dict[str, str]:
+    """Apply the environment's Terraform with the image; return its outputs."""
+    infra_dir = arguments.infra_dir
+    # The root's backend.hcl (state key, region, locking) first; then what the caller
+    # adds (the state bucket, which names the account, so it is not committed).
+    backend = (["backend.hcl"] if (infra_dir / "backend.hcl").is_file() else []) + arguments.backend_config
+    terraform(infra_dir, "init", "-input=false", "-reconfigure", *(f"-backend-config={value}" for value in backend))
+    with tempfile.TemporaryDirectory(prefix="deploy-plan-") as scratch:
+        plan = str(Path(scratch) / "deploy.tfplan")
+        # Plan then apply that very plan: what the log shows is what gets applied.
+        terraform(infra_dir, "plan", "-input=false", "-lock-timeout=10m", f"-out={plan}",
+                  f"-var=container_image={image}")
+        terraform(infra_dir, "apply", "-input=false", "-lock-timeout=10m", plan)
+    raw = json.loads(terraform(infra_dir, "output", "-json", capture=True))
+    outputs = {name: value.get("value") for name, value in raw.items()}
+    missing = [name for name in REQUIRED_OUTPUTS if not outputs.get(name)]
+    if missing:
+        raise DeployFailed(f"{infra_dir} has no output {', '.join(missing)}: cannot find the service to verify")
+    return outputs
+
+
+def registered_task_definition(ecs, outputs: dict[str, str], image: image_reference.ImageReference) -> str:
+    """The ARN of the task definition Terraform just registered, checked to run `image`."""
+    # The root outputs the revision this apply left the service on. Without that output,
+    # the family's newest ACTIVE revision is the one: Terraform registers a new revision
+    # whenever the image changes.
+    wanted = outputs.get("task_definition_arn") or outputs["task_definition_family"]
+    definition = ecs.describe_task_definition(taskDefinition=wanted)["taskDefinition"]
+    images = [container.get("image") for container in definition.get("containerDefinitions", [])]
+    if str(image) not in images:
+        raise DeployFailed(
+            f"task definition {definition['taskDefinitionArn']} runs {', '.join(map(str, images)) or 'no container'}, "
+            f"not {image}"
+        )
+    log(f"task definition {definition['taskDefinitionArn']} runs {image}")
+    return definition["taskDefinitionArn"]
+
+
+def wait_for_service(ecs, outputs: dict[str, str], task_definition_arn: str, applied_at: datetime,
+                     timeout: float, poll_interval: float) -> None:
+    cluster, service_name = outputs["ecs_cluster_name"], outputs["ecs_service_name"]
+    deadline = time.monotonic() + timeout
+    last_reason = None
+    while True:
+        answer = ecs.describe_services(cluster=cluster, services=[service_name])
+        if not answer.get("services"):
+            raise DeployFailed(f"service {service_name} not found in cluster {cluster}: {answer.get('failures')}")
+        verdict = rollout.judge(answer["services"][0], task_definition_arn, applied_at)
+        if verdict.reason != last_reason:
+            log(f"service {service_name}: {verdict.state.value}: {verdict.reason}")
+            last_reason = verdict.reason
+        if verdict.state is rollout.State.STABLE:
+            return
+        if verdict.state is rollout.State.FAILED:
+            raise DeployFailed(f"service {service_name}: {verdict.reason}")
+        if time.monotonic() + poll_interval > deadline:
+            raise DeployFailed(f"service {service_name} not stable after {timeout:.0f} s: {verdict.reason}")
+        time.sleep(poll_interval)
+
+
+def report_to_github(values: dict[str, str]) -> None:
+    """Hand the results to later workflow steps (the environment's URL, for one)."""
+    path = os.environ.get("GITHUB_OUTPUT")
+    if path:
+        with open(path, "a", encoding="utf-8") as handle:
+            for name, value in values.items():
+                handle.write(f"{name}={value}\n")
+
+
+def deploy(arguments: argparse.Namespace, image: image_reference.ImageReference) -> None:
+    import boto3  # only now: the input checks above must work without it
+
+    log(f"deploying {image} to {arguments.environment}")
+    applied_at = datetime.now(timezone.utc)
+    outputs = apply(arguments, image)
+    ecs = boto3.client("ecs")
+    task_definition_arn = registered_task_definition(ecs, outputs, image)
+    wait_for_service(ecs, outputs, task_definition_arn, applied_at, arguments.timeout, arguments.poll_interval)
+    if arguments.skip_smoke_test:
+        log(f"SKIPPED the smoke test of {outputs['service_url']} (--skip-smoke-test / DEPLOY_SKIP_SMOKE_TEST): "
+            "nothing has checked that it answers")
+    else:
+        try:
+            smoke_test.check(outputs["service_url"], log=log)
+        except smoke_test.SmokeTestFailed as failure:
+            raise DeployFailed(str(failure)) from None
+    report_to_github({"service_url": outputs["service_url"], "task_definition_arn": task_definition_arn,
+                      "image": str(image)})
+    log(f"deployed {image} to {arguments.environment}: {outputs['service_url']}")
+
+
+def main(argv: list[str]) -> int:
+    try:
+        arguments = parse_arguments(argv)
+        image = check_inputs(arguments)
+    except (BadInput, image_reference.BadImageReference) as bad:
+        error_line(str(bad))
+        return EXIT_BAD_INPUT
+    try:
+        deploy(arguments, image)
+    except DeployFailed as failure:
+        error_line(str(failure))
+        return EXIT_FAILED
+    except Exception as failure:  # boto3/botocore errors: one line, not a traceback
+        error_line(f"{type(failure).__name__}: {failure}")
+        return EXIT_FAILED
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

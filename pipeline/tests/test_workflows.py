@@ -1,0 +1,204 @@
+"""The workflows keep the pipeline's rules (workflow_rules.py), and each rule catches
+the mistake it exists for: every rule is also run on a copy of the workflows broken in
+exactly that way."""
+
+import copy
+
+import pytest
+import workflow_rules as rules
+from conftest import REPO_ROOT, WORKFLOWS
+
+
+def suites() -> set[str]:
+    return {path.stem for path in (REPO_ROOT / "scripts" / "check").glob("*.sh")}
+
+
+def texts() -> dict[str, str]:
+    return {path.name: path.read_text(encoding="utf-8") for path in sorted(WORKFLOWS.glob("*.y*ml"))}
+
+
+RULES = [
+    "pinned_actions", "top_level_permissions", "job_permissions", "oidc_only", "triggers", "production_gate",
+    "deploys_need_tests", "concurrency", "image_once", "vulnerability_scans", "ci_runs_every_suite",
+    "checkout_without_credentials", "no_expressions_in_scripts", "job_timeouts",
+]
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_rule_holds(workflows, rule):
+    problems = rules.all_rules(workflows, texts(), suites())[rule]
+    assert problems == [], "\n".join(problems)
+
+
+def test_every_rule_is_run_here(workflows):
+    assert sorted(rules.all_rules(workflows, texts(), suites())) == sorted(RULES)
+
+
+# Each rule, broken on purpose ########################################################
+
+
+def broken(workflows, change):
+    """A deep copy of the workflows with `change` applied to it."""
+    copied = copy.deepcopy(workflows)
+    change(copied)
+    return copied
+
+
+def job(workflows, name, job_id):
+    return workflows[name]["jobs"][job_id]
+
+
+def step_using(job_, action):
+    return next(step for step in job_["steps"] if step.get("uses", "").startswith(action + "@"))
+
+
+def test_a_tag_instead_of_a_sha_is_caught():
+    text = texts()
+    text["deploy.yml"] = text["deploy.yml"].replace(
+        "actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8 # v5.0.0", "actions/checkout@v5", 1)
+    assert any("actions/checkout@v5" in problem for problem in rules.pinned_actions(text))
+
+
+def test_a_sha_without_its_version_comment_is_caught():
+    text = {"x.yml": "      - uses: actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8\n"}
+    assert rules.pinned_actions(text)
+
+
+def test_a_short_sha_is_caught():
+    text = {"x.yml": "      - uses: actions/checkout@08c6903 # v5.0.0\n"}
+    assert rules.pinned_actions(text)
+
+
+def test_write_all_at_the_top_is_caught(workflows):
+    assert rules.top_level_permissions(broken(workflows, lambda w: w["ci.yml"].update(permissions="write-all")))
+
+
+def test_id_token_on_a_job_without_aws_is_caught(workflows):
+    def change(w):
+        job(w, "ci.yml", "image-scan")["permissions"]["id-token"] = "write"
+    assert any("assumes no AWS role" in p for p in rules.job_permissions(broken(workflows, change)))
+
+
+def test_a_deploy_job_without_id_token_is_caught(workflows):
+    def change(w):
+        del job(w, "deploy.yml", "deploy-prod")["permissions"]["id-token"]
+    assert any("without id-token" in p for p in rules.job_permissions(broken(workflows, change)))
+
+
+def test_contents_write_is_caught(workflows):
+    def change(w):
+        job(w, "deploy.yml", "deploy-dev")["permissions"]["contents"] = "write"
+    assert any("contents: write" in p for p in rules.job_permissions(broken(workflows, change)))
+
+
+def test_stored_access_keys_are_caught(workflows):
+    text = texts()
+    text["deploy.yml"] += "\n# aws-access-key-id: ${{ secrets.AWS_ACCESS_KEY_ID }}\n"
+    assert rules.oidc_only(workflows, text)
+
+
+def test_a_hard_coded_role_is_caught(workflows):
+    def change(w):
+        step_using(job(w, "deploy.yml", "deploy-prod"), rules.AWS_CREDENTIALS_ACTION)["with"]["role-to-assume"] = \
+            "arn:aws:iam::123456789012:role/deploy"
+    assert rules.oidc_only(broken(workflows, change), texts())
+
+
+def test_deploying_on_pull_requests_is_caught(workflows):
+    def change(w):
+        w["deploy.yml"]["on"]["pull_request"] = None
+    assert rules.triggers(workflows["ci.yml"], broken(workflows, change)["deploy.yml"])
+
+
+def test_ci_twice_on_dev_is_caught(workflows):
+    def change(w):
+        del w["ci.yml"]["on"]["push"]["branches-ignore"]
+    assert rules.triggers(broken(workflows, change)["ci.yml"], workflows["deploy.yml"])
+
+
+def test_prod_without_the_production_environment_is_caught(workflows):
+    def change(w):
+        job(w, "deploy.yml", "deploy-prod")["environment"] = "dev"
+    assert any("not 'production'" in p for p in rules.production_gate(broken(workflows, change)["deploy.yml"]))
+
+
+def test_prod_from_another_branch_is_caught(workflows):
+    def change(w):
+        job(w, "deploy.yml", "deploy-prod")["if"] = "always()"
+    assert rules.production_gate(broken(workflows, change)["deploy.yml"])
+
+
+def test_a_deploy_that_skips_the_tests_is_caught(workflows):
+    def change(w):
+        job(w, "deploy.yml", "deploy-prod")["needs"] = []
+    assert any("deploy-prod does not need ci" in p
+               for p in rules.deploys_need_tests(broken(workflows, change)["deploy.yml"]))
+
+
+def test_cancel_in_progress_is_caught(workflows):
+    def change(w):
+        job(w, "deploy.yml", "deploy-dev")["concurrency"]["cancel-in-progress"] = True
+    assert rules.concurrency(broken(workflows, change)["deploy.yml"])
+
+
+def test_a_shared_group_is_caught(workflows):
+    def change(w):
+        job(w, "deploy.yml", "deploy-prod")["concurrency"]["group"] = "environment-dev-production"
+        job(w, "deploy.yml", "deploy-dev")["concurrency"]["group"] = "environment-dev-production"
+    assert any("share" in p for p in rules.concurrency(broken(workflows, change)["deploy.yml"]))
+
+
+def test_a_job_group_equal_to_the_run_group_is_caught(workflows):
+    def change(w):
+        w["deploy.yml"]["concurrency"]["group"] = "environment-dev"
+    assert any("its own run" in p for p in rules.concurrency(broken(workflows, change)["deploy.yml"]))
+
+
+def test_a_rebuild_for_prod_is_caught(workflows):
+    def change(w):
+        pusher = step_using(job(w, "deploy.yml", "build-image"), rules.BUILD_PUSH_ACTION)
+        job(w, "deploy.yml", "deploy-prod")["steps"].append(copy.deepcopy(pusher))
+    assert any("builds an image" in p for p in rules.image_once(broken(workflows, change)["deploy.yml"]))
+
+
+def test_a_single_platform_push_is_caught(workflows):
+    def change(w):
+        for step in job(w, "deploy.yml", "build-image")["steps"]:
+            if step.get("with", {}).get("push"):
+                step["with"]["platforms"] = "linux/amd64"
+    assert rules.image_once(broken(workflows, change)["deploy.yml"])
+
+
+def test_a_push_before_the_scan_is_caught(workflows):
+    def change(w):
+        build = job(w, "deploy.yml", "build-image")
+        build["steps"] = [s for s in build["steps"] if rules.action(s) != rules.TRIVY_ACTION]
+    assert any("image scans before the push" in p for p in rules.image_once(broken(workflows, change)["deploy.yml"]))
+
+
+def test_a_scan_that_does_not_fail_is_caught(workflows):
+    def change(w):
+        step_using(job(w, "ci.yml", "image-scan"), rules.TRIVY_ACTION)["with"]["exit-code"] = "0"
+    assert rules.vulnerability_scans(broken(workflows, change))
+
+
+def test_a_suite_missing_from_ci_is_caught(workflows):
+    assert rules.ci_runs_every_suite(workflows["ci.yml"], suites() | {"a-new-suite"})
+
+
+def test_persisted_credentials_are_caught(workflows):
+    def change(w):
+        del step_using(job(w, "deploy.yml", "deploy-dev"), rules.CHECKOUT_ACTION)["with"]["persist-credentials"]
+    assert rules.checkout_without_credentials(broken(workflows, change))
+
+
+def test_a_job_without_timeout_is_caught(workflows):
+    def change(w):
+        del job(w, "deploy.yml", "deploy-dev")["timeout-minutes"]
+    assert rules.job_timeouts(broken(workflows, change))
+
+
+def test_an_expression_pasted_into_a_script_is_caught(workflows):
+    def change(w):
+        job(w, "deploy.yml", "deploy-dev")["steps"][-1]["run"] = "echo ${{ github.ref_name }}"
+    assert rules.no_expressions_in_scripts(broken(workflows, change))

@@ -1,0 +1,298 @@
+"""The rules our GitHub workflows must keep, as functions that list what breaks them.
+
+Each rule takes parsed workflows (and, for pinning, the raw text) and returns a list of
+problems, empty when the rule holds. test_workflows.py applies them to the real files,
+and also to broken copies, so that every rule is seen to catch what it is for.
+"""
+
+import re
+
+AWS_CREDENTIALS_ACTION = "aws-actions/configure-aws-credentials"
+BUILD_PUSH_ACTION = "docker/build-push-action"
+TRIVY_ACTION = "aquasecurity/trivy-action"
+CHECKOUT_ACTION = "actions/checkout"
+CI_WORKFLOW = "./.github/workflows/ci.yml"
+
+# owner/repo[/path]@<full commit SHA> # <version>: a tag can be moved to other code (as
+# happened to trivy-action's tags in 2026), a commit cannot; the comment says which
+# release that commit is, for the reader and for Dependabot.
+PINNED_USES = re.compile(r"^\s*(?:-\s+)?uses:\s+([\w.-]+/[\w.-]+(?:/[\w./-]+)?)@([0-9a-f]{40})\s+#\s+v?\d[\w.-]*\s*$")
+USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s+(\S+)")
+
+
+def jobs(workflow: dict) -> dict[str, dict]:
+    return workflow.get("jobs") or {}
+
+
+def steps(job: dict) -> list[dict]:
+    return job.get("steps") or []
+
+
+def action(step: dict) -> str:
+    """owner/repo of a step's action, without the ref; '' for run steps."""
+    return step.get("uses", "").split("@", 1)[0]
+
+
+def runs(job: dict) -> str:
+    return "\n".join(step.get("run", "") for step in steps(job))
+
+
+def environment_name(job: dict) -> str | None:
+    environment = job.get("environment")
+    if isinstance(environment, dict):
+        return environment.get("name")
+    return environment
+
+
+def needs(job: dict) -> list[str]:
+    value = job.get("needs") or []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def assumes_aws_role(job: dict) -> bool:
+    return any(action(step) == AWS_CREDENTIALS_ACTION for step in steps(job))
+
+
+def deploys_to(job: dict) -> str | None:
+    """The environment a job passes to pipeline/deploy.py, if it runs it."""
+    match = re.search(r"pipeline/deploy\.py\b[^\n]*?--environment[ =](\w+)", runs(job).replace("\\\n", " "))
+    return match.group(1) if match else None
+
+
+# Rules ###############################################################################
+
+
+def pinned_actions(texts: dict[str, str]) -> list[str]:
+    """Every `uses:` names a local workflow/action or a full commit SHA plus its version."""
+    problems = []
+    for name, text in texts.items():
+        for number, line in enumerate(text.splitlines(), 1):
+            used = USES_LINE.match(line)
+            if not used or used.group(1).startswith("./"):
+                continue
+            if not PINNED_USES.match(line):
+                problems.append(f"{name}:{number}: not pinned to a commit SHA with a '# vX.Y.Z' comment: {line.strip()}")
+    return problems
+
+
+def top_level_permissions(workflows: dict[str, dict]) -> list[str]:
+    """Every workflow starts from contents: read and nothing more."""
+    return [f"{name}: top-level permissions are {workflow.get('permissions')!r}, not {{'contents': 'read'}}"
+            for name, workflow in workflows.items() if workflow.get("permissions") != {"contents": "read"}]
+
+
+def job_permissions(workflows: dict[str, dict]) -> list[str]:
+    """Each job says its permissions; id-token: write exactly on the jobs that assume an AWS
+    role; no job may write anything else."""
+    problems = []
+    for name, workflow in workflows.items():
+        for job_id, job in jobs(workflow).items():
+            permissions = job.get("permissions")
+            if not isinstance(permissions, dict):
+                problems.append(f"{name}/{job_id}: no explicit permissions")
+                continue
+            oidc = permissions.get("id-token") == "write"
+            if assumes_aws_role(job) and not oidc:
+                problems.append(f"{name}/{job_id}: assumes an AWS role without id-token: write")
+            if oidc and not assumes_aws_role(job):
+                problems.append(f"{name}/{job_id}: id-token: write but assumes no AWS role")
+            for scope, level in permissions.items():
+                if level == "write" and scope != "id-token":
+                    problems.append(f"{name}/{job_id}: {scope}: write")
+    return problems
+
+
+def oidc_only(workflows: dict[str, dict], texts: dict[str, str]) -> list[str]:
+    """AWS access through OIDC and an environment's role: no access keys anywhere."""
+    problems = []
+    for name, text in texts.items():
+        for forbidden in ("aws-access-key-id", "aws-secret-access-key", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+            if forbidden in text:
+                problems.append(f"{name}: mentions {forbidden}")
+    for name, workflow in workflows.items():
+        for job_id, job in jobs(workflow).items():
+            for step in steps(job):
+                if action(step) != AWS_CREDENTIALS_ACTION:
+                    continue
+                role = (step.get("with") or {}).get("role-to-assume", "")
+                if role != "${{ vars.AWS_DEPLOY_ROLE_ARN }}":
+                    problems.append(f"{name}/{job_id}: role-to-assume is {role!r}, not the environment's variable")
+                if not environment_name(job):
+                    problems.append(f"{name}/{job_id}: assumes a role outside a GitHub environment")
+    return problems
+
+
+def triggers(ci: dict, deploy: dict) -> list[str]:
+    problems = []
+    on = deploy.get("on") or {}
+    if set(on) != {"push"} or sorted((on.get("push") or {}).get("branches") or []) != ["dev", "main"]:
+        problems.append(f"deploy.yml must run on pushes to dev and main only, runs on {on!r}")
+    ci_on = ci.get("on") or {}
+    for event in ("pull_request", "push", "workflow_call"):
+        if event not in ci_on:
+            problems.append(f"ci.yml does not run on {event}")
+    ignored = sorted(((ci_on.get("push") or {}).get("branches-ignore")) or [])
+    if ignored != ["dev", "main"]:
+        problems.append(f"ci.yml push must skip exactly dev and main (deploy.yml runs it there), skips {ignored}")
+    if "pull_request_target" in ci_on or "pull_request_target" in on:
+        problems.append("pull_request_target runs untrusted code with secrets")
+    return problems
+
+
+def production_gate(deploy: dict) -> list[str]:
+    """Prod is deployed only from main, only by a job gated by the production environment;
+    dev only from dev."""
+    problems = []
+    targets = {job_id: deploys_to(job) for job_id, job in jobs(deploy).items() if deploys_to(job)}
+    if sorted(targets.values()) != ["dev", "prod"]:
+        problems.append(f"expected one deploy job per environment, found {targets}")
+    for job_id, target in targets.items():
+        job = jobs(deploy)[job_id]
+        want_environment, want_ref = {"prod": ("production", "main"), "dev": ("dev", "dev")}.get(target, (None, None))
+        if environment_name(job) != want_environment:
+            problems.append(f"{job_id} deploys {target} in environment {environment_name(job)!r}, not {want_environment!r}")
+        if job.get("if") != f"github.ref == 'refs/heads/{want_ref}'":
+            problems.append(f"{job_id} deploys {target} on {job.get('if')!r}, not only on refs/heads/{want_ref}")
+    return problems
+
+
+def deploys_need_tests(deploy: dict) -> list[str]:
+    """Every job that touches AWS waits for the CI workflow, which runs every suite."""
+    problems = []
+    ci_jobs = [job_id for job_id, job in jobs(deploy).items() if job.get("uses") == CI_WORKFLOW]
+    if len(ci_jobs) != 1:
+        return [f"deploy.yml must call {CI_WORKFLOW} exactly once, calls it {len(ci_jobs)} times"]
+    for job_id, job in jobs(deploy).items():
+        if (assumes_aws_role(job) or deploys_to(job)) and ci_jobs[0] not in needs(job):
+            problems.append(f"{job_id} does not need {ci_jobs[0]}")
+    return problems
+
+
+def concurrency(deploy: dict) -> list[str]:
+    """One queue per environment, never cancelling a deploy half-way."""
+    problems = []
+    run_group = (deploy.get("concurrency") or {}).get("group")
+    if (deploy.get("concurrency") or {}).get("cancel-in-progress") is not False:
+        problems.append("deploy.yml: workflow concurrency must set cancel-in-progress: false")
+    groups = {}
+    for job_id, job in jobs(deploy).items():
+        if not deploys_to(job):
+            continue
+        settings = job.get("concurrency") or {}
+        group = settings.get("group", "")
+        if settings.get("cancel-in-progress") is not False:
+            problems.append(f"{job_id}: concurrency must set cancel-in-progress: false")
+        if environment_name(job) not in group:
+            problems.append(f"{job_id}: concurrency group {group!r} does not name environment {environment_name(job)!r}")
+        if group == run_group:
+            problems.append(f"{job_id}: job group equals the workflow's group: the job would wait for its own run")
+        groups[job_id] = group
+    if len(set(groups.values())) != len(groups):
+        problems.append(f"deploy jobs share a concurrency group: {groups}")
+    return problems
+
+
+def image_once(deploy: dict) -> list[str]:
+    """Built and pushed by one job for both platforms, tagged with the commit SHA, scanned
+    before the push; prod deploys what dev verified and never builds."""
+    problems = []
+    pushers = []
+    for job_id, job in jobs(deploy).items():
+        job_steps = steps(job)
+        for index, step in enumerate(job_steps):
+            settings = step.get("with") or {}
+            if action(step) != BUILD_PUSH_ACTION or not settings.get("push"):
+                continue
+            pushers.append(job_id)
+            if settings.get("platforms") != "linux/amd64,linux/arm64":
+                problems.append(f"{job_id}: pushes for {settings.get('platforms')!r}, not linux/amd64,linux/arm64")
+            if not str(settings.get("tags", "")).endswith(":${{ github.sha }}"):
+                problems.append(f"{job_id}: pushes tags {settings.get('tags')!r}, not the commit SHA")
+            scans = [s for s in job_steps[:index] if action(s) == TRIVY_ACTION]
+            if len(scans) < 2:
+                problems.append(f"{job_id}: {len(scans)} image scans before the push, want one per platform")
+    if len(pushers) != 1:
+        problems.append(f"expected exactly one job pushing the image, found {pushers}")
+    for job_id, job in jobs(deploy).items():
+        if deploys_to(job) == "prod":
+            if any(action(step) == BUILD_PUSH_ACTION for step in steps(job)):
+                problems.append(f"{job_id}: builds an image; prod must deploy the digest dev verified")
+            if "--tag \"dev-verified-$commit\"" not in runs(job):
+                problems.append(f"{job_id}: does not look up the image dev verified (dev-verified-<commit>)")
+        if deploys_to(job) == "dev" and 'promote --image "$IMAGE" --tag "dev-verified-$GITHUB_SHA"' not in runs(job):
+            problems.append(f"{job_id}: does not mark the image it deployed as dev-verified")
+    return problems
+
+
+def vulnerability_scans(workflows: dict[str, dict]) -> list[str]:
+    """Every Trivy step fails the job on fixable HIGH and CRITICAL findings."""
+    problems = []
+    found = 0
+    for name, workflow in workflows.items():
+        for job_id, job in jobs(workflow).items():
+            for step in steps(job):
+                if action(step) != TRIVY_ACTION:
+                    continue
+                found += 1
+                settings = step.get("with") or {}
+                want = {"severity": "HIGH,CRITICAL", "ignore-unfixed": True, "exit-code": "1"}
+                for key, value in want.items():
+                    if settings.get(key) != value:
+                        problems.append(f"{name}/{job_id}/{step.get('name')}: {key} is {settings.get(key)!r}, not {value!r}")
+    if not found:
+        problems.append("no Trivy scan at all")
+    return problems
+
+
+def ci_runs_every_suite(ci: dict, suites: set[str]) -> list[str]:
+    """The CI matrix runs every scripts/check/<suite>.sh, by that script."""
+    matrix = set((((jobs(ci).get("suite") or {}).get("strategy") or {}).get("matrix") or {}).get("suite") or [])
+    problems = []
+    if matrix != suites:
+        problems.append(f"ci.yml suite matrix {sorted(matrix)} differs from scripts/check {sorted(suites)}")
+    if 'bash "scripts/check/$SUITE.sh"' not in runs(jobs(ci).get("suite") or {}):
+        problems.append("ci.yml suite job does not run scripts/check/$SUITE.sh")
+    return problems
+
+
+def checkout_without_credentials(workflows: dict[str, dict]) -> list[str]:
+    """No job keeps the GitHub token in .git/config for later steps to find."""
+    return [f"{name}/{job_id}: checkout keeps credentials"
+            for name, workflow in workflows.items() for job_id, job in jobs(workflow).items()
+            for step in steps(job)
+            if action(step) == CHECKOUT_ACTION and (step.get("with") or {}).get("persist-credentials") is not False]
+
+
+def no_expressions_in_scripts(workflows: dict[str, dict]) -> list[str]:
+    """`run:` scripts read values from `env:`, never from `${{ }}` pasted into the shell
+    text, where a branch name or a tag could inject commands."""
+    return [f"{name}/{job_id}/{step.get('name', step['run'][:40])}: ${{{{ }}}} inside run:"
+            for name, workflow in workflows.items() for job_id, job in jobs(workflow).items()
+            for step in steps(job) if "${{" in step.get("run", "")]
+
+
+def job_timeouts(workflows: dict[str, dict]) -> list[str]:
+    """A hung step ends at a known time instead of GitHub's six hours."""
+    return [f"{name}/{job_id}: no timeout-minutes"
+            for name, workflow in workflows.items() for job_id, job in jobs(workflow).items()
+            if "uses" not in job and not job.get("timeout-minutes")]
+
+
+def all_rules(workflows: dict[str, dict], texts: dict[str, str], suites: set[str]) -> dict[str, list[str]]:
+    ci, deploy = workflows["ci.yml"], workflows["deploy.yml"]
+    return {
+        "pinned_actions": pinned_actions(texts),
+        "top_level_permissions": top_level_permissions(workflows),
+        "job_permissions": job_permissions(workflows),
+        "oidc_only": oidc_only(workflows, texts),
+        "triggers": triggers(ci, deploy),
+        "production_gate": production_gate(deploy),
+        "deploys_need_tests": deploys_need_tests(deploy),
+        "concurrency": concurrency(deploy),
+        "image_once": image_once(deploy),
+        "vulnerability_scans": vulnerability_scans(workflows),
+        "ci_runs_every_suite": ci_runs_every_suite(ci, suites),
+        "checkout_without_credentials": checkout_without_credentials(workflows),
+        "no_expressions_in_scripts": no_expressions_in_scripts(workflows),
+        "job_timeouts": job_timeouts(workflows),
+    }

@@ -88,7 +88,9 @@ impl Server {
             shutdown.start_delay();
             tokio::select! {
                 () = tokio::time::sleep(self.shutdown_delay) => {}
-                () = signal.recv() => {}
+                () = signal.interrupted() => {
+                    telemetry::info("interrupted again, skipping the rest of the shutdown delay");
+                }
             }
         }
         shutdown.start_drain();

@@ -68,14 +68,25 @@ impl ShutdownState {
     }
 }
 
+/// A request to stop, as the signal that carried it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Request {
+    /// SIGTERM: what orchestrators send, possibly more than once.
+    Terminate,
+    /// SIGINT: an operator at a terminal (Ctrl-C).
+    Interrupt,
+}
+
 /// Sends shutdown requests: the signal handler in the binary, or a test.
 #[derive(Clone, Debug)]
-pub struct ShutdownTrigger(mpsc::UnboundedSender<()>);
+pub struct ShutdownTrigger(mpsc::UnboundedSender<Request>);
 
-/// Receives shutdown requests. The first starts the shutdown; a second one during
-/// the delay skips the rest of it, as an impatient operator would expect.
+/// Receives shutdown requests. Any request starts the shutdown. During the delay an
+/// interrupt (a second Ctrl-C) skips the rest of it, as an impatient operator
+/// expects; a repeated SIGTERM does not, since orchestrators may send it twice and
+/// the delay is what keeps their load balancer from sending to a closed port.
 #[derive(Debug)]
-pub struct ShutdownSignal(mpsc::UnboundedReceiver<()>);
+pub struct ShutdownSignal(mpsc::UnboundedReceiver<Request>);
 
 /// A connected trigger and signal.
 pub fn channel() -> (ShutdownTrigger, ShutdownSignal) {
@@ -84,18 +95,29 @@ pub fn channel() -> (ShutdownTrigger, ShutdownSignal) {
 }
 
 impl ShutdownTrigger {
-    pub fn request_shutdown(&self) {
+    pub fn send(&self, request: Request) {
         // The server may already be gone; then there is nothing to stop.
-        let _ = self.0.send(());
+        let _ = self.0.send(request);
+    }
+
+    /// As SIGTERM.
+    pub fn request_shutdown(&self) {
+        self.send(Request::Terminate);
     }
 }
 
 impl ShutdownSignal {
     /// Waits for the next request. If every trigger is dropped this waits forever:
     /// losing the signal source is no reason to stop serving.
-    pub async fn recv(&mut self) {
-        if self.0.recv().await.is_none() {
-            std::future::pending::<()>().await;
+    pub async fn recv(&mut self) -> Request {
+        match self.0.recv().await {
+            Some(request) => request,
+            None => std::future::pending().await,
         }
+    }
+
+    /// Waits for an interrupt, ignoring repeated terminate requests.
+    pub async fn interrupted(&mut self) {
+        while self.recv().await != Request::Interrupt {}
     }
 }

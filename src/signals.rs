@@ -5,7 +5,7 @@
 
 use tokio::signal::unix::{signal, SignalKind};
 
-use crate::shutdown::ShutdownTrigger;
+use crate::shutdown::{Request, ShutdownTrigger};
 
 /// Forwards every SIGTERM and SIGINT to `trigger`. Must run inside the runtime.
 pub fn forward_to(trigger: ShutdownTrigger) -> std::io::Result<()> {
@@ -13,11 +13,11 @@ pub fn forward_to(trigger: ShutdownTrigger) -> std::io::Result<()> {
     let mut interrupt = signal(SignalKind::interrupt())?;
     tokio::spawn(async move {
         loop {
-            tokio::select! {
-                _ = terminate.recv() => {}
-                _ = interrupt.recv() => {}
-            }
-            trigger.request_shutdown();
+            let request = tokio::select! {
+                _ = terminate.recv() => Request::Terminate,
+                _ = interrupt.recv() => Request::Interrupt,
+            };
+            trigger.send(request);
         }
     });
     Ok(())

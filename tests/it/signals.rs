@@ -131,12 +131,38 @@ async fn shutdown_delay_fails_health_and_closes_connections_while_serving() {
 }
 
 #[tokio::test]
-async fn a_second_signal_skips_the_rest_of_the_delay() {
+async fn a_second_interrupt_skips_the_rest_of_the_delay() {
     let (mut binary, _addr) = Binary::serve(&["-text=x", "-shutdown-delay=30s"], &[]);
-    binary.signal(SIGTERM);
+    binary.signal(SIGINT);
     binary.wait_for_stderr("received interrupt", Duration::from_secs(5));
     let started = Instant::now();
-    binary.signal(SIGTERM);
+    binary.signal(SIGINT);
     assert_eq!(binary.wait(Duration::from_secs(5)).code(), Some(2));
     assert!(started.elapsed() < Duration::from_secs(2));
+    binary.wait_for_stderr(
+        "skipping the rest of the shutdown delay",
+        Duration::from_secs(1),
+    );
+}
+
+#[tokio::test]
+async fn a_repeated_sigterm_does_not_shorten_the_delay() {
+    // Orchestrators may send SIGTERM twice; the delay must hold regardless.
+    let (mut binary, addr) = Binary::serve(&["-text=x", "-shutdown-delay=1s"], &[]);
+    let started = Instant::now();
+    binary.signal(SIGTERM);
+    binary.wait_for_stderr("received interrupt", Duration::from_secs(5));
+    binary.signal(SIGTERM);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        get(addr, "/health").await.status,
+        503,
+        "still serving during the delay"
+    );
+    assert_eq!(binary.wait(Duration::from_secs(5)).code(), Some(2));
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "{:?}",
+        started.elapsed()
+    );
 }

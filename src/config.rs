@@ -257,9 +257,9 @@ where
         program,
     };
     let listen = settings
-        .string("listen")?
+        .string("listen")
         .unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
-    let tls = match (settings.string("tls-cert")?, settings.string("tls-key")?) {
+    let tls = match (settings.string("tls-cert"), settings.string("tls-key")) {
         (Some(cert), Some(key)) => Some(TlsFiles {
             cert: cert.into(),
             key: key.into(),
@@ -358,11 +358,10 @@ impl<E: Fn(&str) -> Option<String>> Settings<'_, E> {
         }
     }
 
-    fn string(&self, flag: &'static str) -> Result<Option<String>, StartupError> {
-        Ok(self
-            .lookup(flag)
+    fn string(&self, flag: &'static str) -> Option<String> {
+        self.lookup(flag)
             .map(|(value, _)| value)
-            .filter(|v| !v.is_empty()))
+            .filter(|v| !v.is_empty())
     }
 
     fn parse<T>(
@@ -433,7 +432,7 @@ fn parse_count(text: &str, min: usize, max: usize) -> Result<usize, String> {
 /// when it names one, since a server bound to one address answers only there.
 fn default_probe_url(listen: &str, tls: bool) -> String {
     let scheme = if tls { "https" } else { "http" };
-    let (host, port) = match crate::server::split_host_port(listen) {
+    let (host, port) = match crate::listener::split_host_port(listen) {
         Ok((host, port)) => (host, port),
         Err(_) => ("", 5678),
     };

@@ -3,8 +3,8 @@
 //!
 //! The binary (`src/main.rs`) turns arguments into a [`config::Command`] and runs
 //! it; everything else lives here so tests can run the real server in-process on
-//! a port-0 listener: [`server::Server::new`], then [`server::Server::run`] with a
-//! [`shutdown::channel`] to stop it.
+//! a port-0 listener: [`server::Server::new`], [`listener::bind`], then
+//! [`server::Server::run`] with a [`shutdown::channel`] to stop it.
 
 pub mod app;
 pub mod cli;
@@ -14,6 +14,7 @@ pub mod duration;
 mod h2;
 pub mod healthcheck;
 pub mod http1;
+pub mod listener;
 pub mod server;
 pub mod shutdown;
 pub mod signals;

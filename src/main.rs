@@ -4,7 +4,8 @@ use std::num::NonZeroUsize;
 use std::process::ExitCode;
 
 use http_echo::config::{self, Command, Config};
-use http_echo::server::{self, DrainTimedOut, Server};
+use http_echo::listener;
+use http_echo::server::{DrainTimedOut, Server};
 use http_echo::telemetry::{self, AccessLog};
 use http_echo::{healthcheck, shutdown, signals, version};
 
@@ -69,7 +70,7 @@ fn serve(config: &Config) -> i32 {
                 return 1;
             }
         };
-        let listener = match server::bind(&config.listen) {
+        let listener = match listener::bind(&config.listen) {
             Ok(listener) => listener,
             Err(error) => {
                 telemetry::error(&format!("server exited with: {error}"));
@@ -102,7 +103,7 @@ fn serve(config: &Config) -> i32 {
 /// `server is listening on :5678`, the listen flag as given (as upstream). With
 /// port 0 the kernel picks the port, so the line also says which.
 fn listening_line(listen: &str, listener: &tokio::net::TcpListener) -> String {
-    match (server::split_host_port(listen), listener.local_addr()) {
+    match (listener::split_host_port(listen), listener.local_addr()) {
         (Ok((_, 0)), Ok(bound)) => format!("server is listening on {listen} (bound to {bound})"),
         _ => format!("server is listening on {listen}"),
     }

@@ -81,7 +81,7 @@ impl TestServer {
         let log = Captured::default();
         let (access_log, writer) = AccessLog::to_writer(config.log_format, Box::new(log.clone()));
         let server = Server::new(&config, access_log).expect("server setup");
-        let listener = http_echo::server::bind(&config.listen).expect("bind");
+        let listener = http_echo::listener::bind(&config.listen).expect("bind");
         let addr = listener.local_addr().unwrap();
         let (trigger, signal) = shutdown::channel();
         let task = tokio::spawn(server.run(listener, signal));

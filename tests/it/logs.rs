@@ -108,3 +108,99 @@ async fn log_format_off_writes_nothing() {
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     assert_eq!(server.log.text(), "");
 }
+
+#[test]
+fn a_blocked_stdout_never_delays_answers_and_lost_lines_are_counted() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    // stdout is a pipe nobody reads: once it and the 1 MiB buffer are full, the
+    // writer thread is stuck in write(2).
+    let mut child = Command::new(crate::support::BINARY)
+        .args(["-text=x", "-listen=127.0.0.1:0"])
+        .env_clear()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    let addr = line
+        .rsplit("(bound to ")
+        .next()
+        .unwrap()
+        .trim()
+        .trim_end_matches(')');
+
+    // 30,000 requests whose log lines (about 100 bytes each) are three times what
+    // the pipe and the buffer hold, pipelined in batches.
+    let request = b"GET /a-path-that-makes-the-line-longer HTTP/1.1\r\nHost: h\r\n\r\n";
+    let batch = 500;
+    let batches = 60;
+    let mut client = std::net::TcpStream::connect(addr).unwrap();
+    client
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let started = Instant::now();
+    for _ in 0..batches {
+        client.write_all(&request.repeat(batch)).unwrap();
+        let mut answered = 0;
+        let mut tail = Vec::new();
+        let mut chunk = vec![0u8; 64 * 1024];
+        while answered < batch {
+            let n = client.read(&mut chunk).unwrap();
+            assert!(n > 0, "the server closed the connection");
+            tail.extend_from_slice(&chunk[..n]);
+            // Every answer ends with the body "x\n" right after the blank line.
+            let end_of_answer = b"\r\n\r\nx\n";
+            answered += tail
+                .windows(end_of_answer.len())
+                .filter(|w| w == end_of_answer)
+                .count();
+            let keep = tail.len().saturating_sub(end_of_answer.len() - 1);
+            tail.drain(..keep);
+        }
+    }
+    let served = batch * batches;
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(10),
+        "{served} answers took {took:?}"
+    );
+
+    // Drain stdout: the writer wakes and writes what it kept; then stop the server,
+    // which flushes the rest and reports every dropped line on stderr.
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut all = Vec::new();
+        let _ = stdout.read_to_end(&mut all);
+        all
+    });
+    std::thread::sleep(Duration::from_millis(200));
+    // SAFETY: kill(2) on our own child.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGTERM);
+    }
+    child.wait().unwrap();
+    let written = reader
+        .join()
+        .unwrap()
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count();
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    let dropped: usize = rest
+        .lines()
+        .filter_map(|l| l.split("access log: ").nth(1))
+        .filter_map(|l| l.split(' ').next()?.parse::<usize>().ok())
+        .sum();
+    assert!(dropped > 0, "no drop was reported: {rest}");
+    assert_eq!(
+        written + dropped,
+        served,
+        "every line is either written or counted"
+    );
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Infra suite: the Terraform under infra/, checked without an AWS account.
 #
-#   1. terraform fmt -check, and dev and prod built from the same .tf files;
+#   1. terraform fmt -check, and prod's .tf files links to dev's (one configuration);
 #   2. init (no backend, committed lock files read-only) and validate of every root
 #      and module;
 #   3. terraform test with a mocked AWS provider in every module and root: each
@@ -39,8 +39,10 @@ step "terraform fmt -check -recursive"
 terraform fmt -check -recursive -diff . || fail "run: terraform fmt -recursive infra"
 
 step "dev and prod differ only in values"
+# prod's .tf files are links to dev's: one configuration, two sets of values.
 for file in envs/dev/*.tf; do
-    cmp -s "$file" "envs/prod/${file##*/}" || fail "envs/dev and envs/prod must share identical .tf files; ${file##*/} differs"
+    [[ "$(readlink "envs/prod/${file##*/}")" == "../dev/${file##*/}" ]] ||
+        fail "envs/prod/${file##*/} must be a link to ../dev/${file##*/}: the environments differ only in values"
 done
 [[ "$(cd envs/dev && ls -- *.tf)" == "$(cd envs/prod && ls -- *.tf)" ]] || fail "envs/dev and envs/prod must hold the same .tf files"
 

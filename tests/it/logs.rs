@@ -124,7 +124,18 @@ fn a_blocked_stdout_never_delays_answers_and_lost_lines_are_counted() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    // Killed if the test fails half-way, so no server outlives it.
+    struct KillOnDrop(std::process::Child);
+    impl Drop for KillOnDrop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut stdout = child.stdout.take().unwrap();
+    let pid = child.id() as i32;
+    let child = KillOnDrop(child);
     let mut line = String::new();
     stderr.read_line(&mut line).unwrap();
     let addr = line
@@ -172,7 +183,6 @@ fn a_blocked_stdout_never_delays_answers_and_lost_lines_are_counted() {
 
     // Drain stdout: the writer wakes and writes what it kept; then stop the server,
     // which flushes the rest and reports every dropped line on stderr.
-    let mut stdout = child.stdout.take().unwrap();
     let reader = std::thread::spawn(move || {
         let mut all = Vec::new();
         let _ = stdout.read_to_end(&mut all);
@@ -181,9 +191,10 @@ fn a_blocked_stdout_never_delays_answers_and_lost_lines_are_counted() {
     std::thread::sleep(Duration::from_millis(200));
     // SAFETY: kill(2) on our own child.
     unsafe {
-        libc::kill(child.id() as i32, libc::SIGTERM);
+        libc::kill(pid, libc::SIGTERM);
     }
-    child.wait().unwrap();
+    let mut child = child;
+    child.0.wait().unwrap();
     let written = reader
         .join()
         .unwrap()

@@ -24,8 +24,6 @@ pub struct Reply {
     pub content_type: Option<&'static str>,
     /// Upstream logs echo requests but not `/health`.
     pub logged: bool,
-    /// After a 101 without an upgrade there is no sensible next request.
-    pub closes_connection: bool,
     /// For a configured 1xx (but 101): sent first, as Go does, before the 200.
     pub h1_interim: Option<Vec<u8>>,
     /// HTTP/1 bytes after `HTTP/1.x`: ` 200 OK\r\n` and the fixed headers, each
@@ -110,10 +108,14 @@ impl Reply {
             },
             content_type,
             logged,
-            closes_connection: status == 101,
             h1_interim,
             h1_head,
         }
+    }
+
+    /// After a 101 without an upgrade there is no sensible next request.
+    pub fn closes_connection(&self) -> bool {
+        self.status == 101
     }
 
     /// Body length as the access log reports it: what the handler wrote, as upstream

@@ -79,7 +79,6 @@ pub async fn serve<S: Transport>(io: S, remote: SocketAddr, shared: &Shared) {
         pending: None,
         head_started: None,
         last_active: now,
-        armed: now + shared.limits.idle_timeout,
         closing: Closing::No,
     };
     poll_fn(|cx| conn.poll(cx, timer.as_mut(), drain.as_mut())).await;
@@ -125,8 +124,6 @@ struct Connection<'a, S> {
     head_started: Option<Instant>,
     /// When bytes last arrived.
     last_active: Instant,
-    /// The deadline the timer is set to.
-    armed: Instant,
     closing: Closing,
 }
 
@@ -373,7 +370,7 @@ impl<'a, S: Transport> Connection<'a, S> {
         // Decided now, not when the head arrived: a body may have taken long
         // enough for shutdown to begin, and then the client must be told.
         let keep_alive = keep_alive
-            && !reply.closes_connection
+            && !reply.closes_connection()
             && self.shared.shutdown.phase() == Phase::Serving;
         let head_only = request.method == "HEAD";
         response::write_reply(out, request.minor_version, reply, keep_alive, head_only);
@@ -479,9 +476,8 @@ impl<'a, S: Transport> Connection<'a, S> {
     /// never touch the timer wheel.
     fn poll_deadline(&mut self, cx: &mut Context<'_>, mut timer: Pin<&mut Sleep>) -> Poll<()> {
         let deadline = self.deadline();
-        if deadline < self.armed {
+        if deadline < timer.deadline() {
             timer.as_mut().reset(deadline);
-            self.armed = deadline;
         }
         loop {
             ready!(timer.as_mut().poll(cx));
@@ -490,7 +486,6 @@ impl<'a, S: Transport> Connection<'a, S> {
                 return Poll::Ready(());
             }
             timer.as_mut().reset(deadline);
-            self.armed = deadline;
         }
     }
 

@@ -3,16 +3,15 @@
 //! with one line saying which.
 
 use std::io::{Read, Write};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream, ToSocketAddrs};
+use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::CryptoProvider;
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{DigitallySignedStruct, SignatureScheme};
+use rustls::pki_types::ServerName;
 
+use crate::client_tls;
 use crate::config::Probe;
+use crate::url::Url;
 use crate::version::VERSION;
 
 /// The whole probe, connect to status line, must fit in this.
@@ -41,7 +40,7 @@ pub fn check(url: &str, deadline: Duration) -> Result<u16, String> {
             .filter(|d| !d.is_zero())
             .ok_or_else(|| format!("no answer within {deadline:?}"))
     };
-    let target = Target::parse(url)?;
+    let target = Url::parse(url)?;
     let addr = target.resolve()?;
     let mut tcp = TcpStream::connect_timeout(&addr, left()?).map_err(|e| e.to_string())?;
     tcp.set_read_timeout(Some(left()?))
@@ -106,151 +105,17 @@ fn parse_status(line: &str) -> Result<u16, String> {
     }
 }
 
-struct Target {
-    tls: bool,
-    host: String,
-    port: u16,
-    authority: String,
-    path: String,
-}
-
-impl Target {
-    fn parse(url: &str) -> Result<Target, String> {
-        let (tls, rest) = if let Some(rest) = url.strip_prefix("http://") {
-            (false, rest)
-        } else if let Some(rest) = url.strip_prefix("https://") {
-            (true, rest)
-        } else {
-            return Err("the URL must start with http:// or https://".to_owned());
-        };
-        let split = rest.find('/').unwrap_or(rest.len());
-        let (authority, path) = rest.split_at(split);
-        let path = if path.is_empty() { "/" } else { path };
-        let default_port = if tls { 443 } else { 80 };
-        let (host, port) = match authority.strip_prefix('[') {
-            Some(v6) => {
-                let (host, after) = v6.split_once(']').ok_or("malformed IPv6 host")?;
-                let port = match after.strip_prefix(':') {
-                    Some(port) => port.parse().map_err(|_| "malformed port")?,
-                    None => default_port,
-                };
-                (host.to_owned(), port)
-            }
-            None => match authority.rsplit_once(':') {
-                Some((host, port)) => {
-                    (host.to_owned(), port.parse().map_err(|_| "malformed port")?)
-                }
-                None => (authority.to_owned(), default_port),
-            },
-        };
-        if host.is_empty() {
-            return Err("the URL has no host".to_owned());
-        }
-        Ok(Target {
-            tls,
-            host,
-            port,
-            authority: authority.to_owned(),
-            path: path.to_owned(),
-        })
-    }
-
-    fn resolve(&self) -> Result<SocketAddr, String> {
-        if let Ok(ip) = self.host.parse::<IpAddr>() {
-            return Ok(SocketAddr::new(ip, self.port));
-        }
-        if self.host.eq_ignore_ascii_case("localhost") {
-            return Ok(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), self.port));
-        }
-        (self.host.as_str(), self.port)
-            .to_socket_addrs()
-            .map_err(|e| format!("lookup {}: {e}", self.host))?
-            .next()
-            .ok_or_else(|| format!("lookup {}: no address", self.host))
-    }
-}
-
 /// TLS for the probe. The probe asks a server on this host whether it is alive;
 /// its certificate is issued for a public name (or self-signed for the ALB hop),
 /// never for 127.0.0.1, and the probe sends nothing secret. So the certificate
 /// is not verified: checking it would fail healthy servers.
 fn probe_tls_config() -> Arc<rustls::ClientConfig> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(Arc::clone(&provider))
-        .with_safe_default_protocol_versions()
-        .expect("ring supports the default TLS versions")
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
-        .with_no_client_auth();
-    Arc::new(config)
-}
-
-#[derive(Debug)]
-struct AnyCertificate(Arc<CryptoProvider>);
-
-impl ServerCertVerifier for AnyCertificate {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
+    Arc::new(client_tls::unverified())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parses_urls() {
-        let t = Target::parse("http://127.0.0.1:5678/health").unwrap();
-        assert_eq!(
-            (t.tls, t.host.as_str(), t.port, t.path.as_str()),
-            (false, "127.0.0.1", 5678, "/health")
-        );
-        let t = Target::parse("https://[::1]/").unwrap();
-        assert_eq!((t.tls, t.host.as_str(), t.port), (true, "::1", 443));
-        assert_eq!(Target::parse("http://h").unwrap().path, "/");
-        assert!(Target::parse("ftp://h/").is_err());
-        assert!(Target::parse("http://:80/").is_err());
-        assert!(Target::parse("http://h:x/").is_err());
-    }
 
     #[test]
     fn reads_status_lines() {

@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod cli;
+pub mod client_tls;
 pub mod clock;
 pub mod config;
 pub mod duration;
@@ -21,4 +22,5 @@ pub mod signals;
 pub mod sniff;
 pub mod telemetry;
 pub mod tls;
+pub mod url;
 pub mod version;

@@ -3,8 +3,8 @@
 //! Every setting is a flag, and every flag that is a setting also reads
 //! `ECHO_<NAME>` from the environment; the flag wins. (`-text` wins only when
 //! non-empty, exactly as upstream treats `ECHO_TEXT`.) Flags that are actions
-//! (`-version`, `-healthcheck`, `-help`) have no environment variable: an
-//! environment that turned every start into a health probe would be a trap.
+//! (`-version`, `-healthcheck`, `-watch`, `-help`) have no environment variable:
+//! an environment that turned every start into a health probe would be a trap.
 //!
 //! The checks run in upstream's order: flag syntax, then `-version`, then values,
 //! then the text, then stray arguments.
@@ -14,6 +14,8 @@ use std::time::Duration;
 
 use crate::cli::{self, Arity, CliError, FlagSpec, RawArgs};
 use crate::duration;
+use crate::url::Url;
+use crate::watch::ExpectedStatus;
 
 /// What the process was asked to do.
 #[derive(Debug)]
@@ -24,6 +26,8 @@ pub enum Command {
     Version,
     /// Probe a running server and exit 0 if it is healthy.
     Healthcheck(Probe),
+    /// Send requests to a URL at a steady rate and report how they went.
+    Watch(Watch),
     /// Print this usage on stderr and exit 0.
     Help(String),
 }
@@ -199,23 +203,85 @@ pub const FLAGS: &[FlagSpec] = &[
         default: "",
         usage: "PEM private key for -tls-cert",
     },
+    // The rollout watcher (src/watch): `-watch` is an action, the rest settings of it.
+    FlagSpec {
+        name: "watch",
+        arity: Arity::Value,
+        type_name: "string",
+        default: "",
+        usage: "watch URL: send it GET requests at -watch-rate until -watch-duration,\n\
+                SIGINT or SIGTERM, then print a JSON summary; exit 0 if none failed",
+    },
+    FlagSpec {
+        name: "watch-rate",
+        arity: Arity::Value,
+        type_name: "float",
+        default: "20",
+        usage: "requests per second of -watch, half on new connections and half on a\n\
+                kept-alive one (0.1 to 1000)",
+    },
+    FlagSpec {
+        name: "watch-duration",
+        arity: Arity::Value,
+        type_name: "duration",
+        default: "0s",
+        usage: "how long -watch sends requests; 0s: until SIGINT or SIGTERM",
+    },
+    FlagSpec {
+        name: "watch-timeout",
+        arity: Arity::Value,
+        type_name: "duration",
+        default: "5s",
+        usage: "a -watch request that has no complete answer within this failed\n\
+                (connecting, TLS and the answer included)",
+    },
+    FlagSpec {
+        name: "watch-expect-status",
+        arity: Arity::Value,
+        type_name: "string",
+        default: "2xx",
+        usage: "statuses that count as success for -watch: codes and classes, e.g. 200,3xx",
+    },
+    FlagSpec {
+        name: "watch-expect-text",
+        arity: Arity::Value,
+        type_name: "string",
+        default: "",
+        usage: "a -watch answer whose body does not contain this text failed (empty: any body)",
+    },
+    FlagSpec {
+        name: "watch-ca",
+        arity: Arity::Value,
+        type_name: "string",
+        default: "",
+        usage: "PEM file of the authorities -watch trusts for https (default: the\n\
+                system's bundle, e.g. /etc/ssl/certs/ca-certificates.crt)",
+    },
+    FlagSpec {
+        name: "watch-insecure",
+        arity: Arity::Switch,
+        type_name: "",
+        default: "false",
+        usage: "do not verify the certificate of an https -watch URL",
+    },
 ];
 
 /// Appended to Go's flag list in `-help`.
 const USAGE_NOTES: &str = "
-Every flag but -version and -healthcheck can also be set by an environment variable
-named ECHO_ and the flag in upper snake case (ECHO_TEXT, ECHO_LISTEN,
-ECHO_STATUS_CODE, ECHO_LOG_FORMAT, ECHO_IDLE_TIMEOUT, ...); the flag wins.
+Every flag but -version, -healthcheck and -watch can also be set by an environment
+variable named ECHO_ and the flag in upper snake case (ECHO_TEXT, ECHO_LISTEN,
+ECHO_STATUS_CODE, ECHO_LOG_FORMAT, ECHO_WATCH_RATE, ...); the flag wins.
 
 Access log: lines are buffered in memory and written by a background thread, so a
 slow stdout never delays a response. If stdout cannot keep up and the buffer
 (1 MiB) is full, new lines are dropped and counted, and a warning on stderr says
 how many were lost.
 
-Exit codes: 0 after -version, -help or a healthy probe; 1 when the listener cannot
-be bound, the drain times out, or the probe fails; 2 for a bad flag or value, and
-after a clean shutdown on SIGTERM/SIGINT (as upstream); 127 when there is no text
-or there are stray arguments.
+Exit codes: 0 after -version, -help, a healthy probe or a watch with no failed
+request; 1 when the listener cannot be bound, the drain times out, the probe fails,
+or a watched request failed; 2 for a bad flag or value, and after a clean shutdown
+on SIGTERM/SIGINT (as upstream); 127 when there is no text or there are stray
+arguments.
 ";
 
 /// Usage text for `-help` and flag errors.
@@ -296,6 +362,9 @@ where
     let max_connections =
         settings.parse("max-connections", 16_384, |t| parse_count(t, 1, 1 << 24))?;
 
+    if let Some(url) = raw.get("watch") {
+        return watch_command(url, &raw, &settings);
+    }
     if let Some(url) = raw.get("healthcheck") {
         let url = if url.is_empty() {
             default_probe_url(&listen, tls.is_some())
@@ -444,6 +513,119 @@ fn default_probe_url(listen: &str, tls: bool) -> String {
     format!("{scheme}://{host}:{port}/health")
 }
 
+// The rollout watcher: `-watch=URL` and its settings.
+
+/// A rollout watch: `-watch=URL` with its `-watch-*` settings.
+#[derive(Clone, Debug)]
+pub struct Watch {
+    pub url: Url,
+    /// Requests per second, 0.1..=1000.
+    pub rate: f64,
+    /// `None`: until SIGINT or SIGTERM.
+    pub duration: Option<Duration>,
+    /// A request without a complete answer within this failed.
+    pub timeout: Duration,
+    pub expect_status: ExpectedStatus,
+    /// The body must contain this; empty: any body.
+    pub expect_text: String,
+    pub trust: Trust,
+}
+
+/// Which certificates an https watch accepts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Trust {
+    /// Those issued by an authority of the system's bundle.
+    System,
+    /// Those issued by an authority in this PEM file (`-watch-ca`).
+    Bundle(PathBuf),
+    /// Any (`-watch-insecure`).
+    Any,
+}
+
+/// Reads the `-watch-*` settings. Only a watch reads them, so a stray
+/// `ECHO_WATCH_*` variable cannot stop a server from starting.
+fn watch_command<E: Fn(&str) -> Option<String>>(
+    url: &str,
+    raw: &RawArgs,
+    settings: &Settings<'_, E>,
+) -> Result<Command, StartupError> {
+    let flag_error = |why: String| StartupError {
+        message: format!(
+            "invalid value {url:?} for flag -watch: {why}\n{}",
+            usage(settings.program)
+        ),
+        exit_code: 2,
+    };
+    let url = Url::parse(url).map_err(flag_error)?;
+    if url.tls && rustls::pki_types::ServerName::try_from(url.host.as_str()).is_err() {
+        return Err(flag_error(format!("{:?} is not a host name", url.host)));
+    }
+    let rate = watch_setting(settings, "watch-rate", parse_rate)?;
+    let duration = watch_setting(settings, "watch-duration", duration::parse)?;
+    let timeout = watch_setting(settings, "watch-timeout", positive_duration)?;
+    let expect_status = watch_setting(settings, "watch-expect-status", ExpectedStatus::parse)?;
+    let expect_text = settings.string("watch-expect-text").unwrap_or_default();
+    let insecure = watch_setting(settings, "watch-insecure", |text| {
+        cli::parse_go_bool(text).ok_or_else(|| "parse error".to_owned())
+    })?;
+    let trust = match (settings.string("watch-ca"), insecure) {
+        (Some(_), true) => {
+            return Err(StartupError {
+                message: "-watch-ca and -watch-insecure cannot be combined\n".to_owned(),
+                exit_code: 2,
+            })
+        }
+        (Some(bundle), false) => Trust::Bundle(bundle.into()),
+        (None, true) => Trust::Any,
+        (None, false) => Trust::System,
+    };
+    if raw.get("healthcheck").is_some() {
+        return Err(StartupError {
+            message: "-watch and -healthcheck cannot be combined\n".to_owned(),
+            exit_code: 2,
+        });
+    }
+    if !raw.positionals.is_empty() {
+        return Err(StartupError {
+            message: "Too many arguments!\n".to_owned(),
+            exit_code: 127,
+        });
+    }
+    Ok(Command::Watch(Watch {
+        url,
+        rate,
+        duration: Some(duration).filter(|d| !d.is_zero()),
+        timeout,
+        expect_status,
+        expect_text,
+        trust,
+    }))
+}
+
+/// A `-watch-*` setting, its default read from [`FLAGS`] so that `-help` and
+/// the parser cannot disagree.
+fn watch_setting<T, E: Fn(&str) -> Option<String>>(
+    settings: &Settings<'_, E>,
+    flag: &'static str,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<T, StartupError> {
+    let default = FLAGS
+        .iter()
+        .find(|spec| spec.name == flag)
+        .map_or("", |spec| spec.default);
+    let default = parse(default).expect("every -watch default parses (a unit test checks)");
+    settings.parse(flag, default, parse)
+}
+
+fn parse_rate(text: &str) -> Result<f64, String> {
+    let rate: f64 = text.parse().map_err(|_| "parse error".to_owned())?;
+    // Also refuses NaN, which no comparison holds for.
+    if !(0.1..=1000.0).contains(&rate) {
+        return Err("must be between 0.1 and 1000 requests per second".to_owned());
+    }
+    Ok(rate)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -577,6 +759,88 @@ mod tests {
         assert_eq!(
             err.message,
             "invalid value \"abc\" for environment variable ECHO_STATUS_CODE: parse error\n"
+        );
+    }
+
+    fn watch(args: &[&str], env: &[(&str, &str)]) -> Watch {
+        match start(args, env) {
+            Ok(Command::Watch(watch)) => watch,
+            other => panic!("expected a watch, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn watch_defaults_come_from_the_flag_table() {
+        let w = watch(&["-watch=http://127.0.0.1:5678/"], &[]);
+        assert_eq!(w.url.port, 5678);
+        assert_eq!(w.rate, 20.0);
+        assert_eq!(w.duration, None, "until a signal");
+        assert_eq!(w.timeout, Duration::from_secs(5));
+        assert_eq!(w.expect_status.as_str(), "2xx");
+        assert_eq!(w.expect_text, "");
+        assert_eq!(w.trust, Trust::System);
+        // No text needed, and the server's settings in the environment are ignored.
+        let w = watch(&["-watch", "http://h/"], &[("ECHO_TEXT", "t")]);
+        assert_eq!(w.url.host, "h");
+    }
+
+    #[test]
+    fn watch_settings_have_environment_variables_but_watch_does_not() {
+        let env = [
+            ("ECHO_WATCH_RATE", "2.5"),
+            ("ECHO_WATCH_DURATION", "1m"),
+            ("ECHO_WATCH_TIMEOUT", "300ms"),
+            ("ECHO_WATCH_EXPECT_STATUS", "200,503"),
+            ("ECHO_WATCH_EXPECT_TEXT", "v2"),
+            ("ECHO_WATCH_CA", "ca.pem"),
+        ];
+        let w = watch(&["-watch=https://h/"], &env);
+        assert_eq!(w.rate, 2.5);
+        assert_eq!(w.duration, Some(Duration::from_secs(60)));
+        assert_eq!(w.timeout, Duration::from_millis(300));
+        assert!(w.expect_status.matches(503));
+        assert_eq!(w.expect_text, "v2");
+        assert_eq!(w.trust, Trust::Bundle("ca.pem".into()));
+        let w = watch(&["-watch=https://h/", "-watch-rate=7"], &env);
+        assert_eq!(w.rate, 7.0, "the flag wins");
+        let w = watch(&["-watch=https://h/"], &[("ECHO_WATCH_INSECURE", "true")]);
+        assert_eq!(w.trust, Trust::Any);
+        // ECHO_WATCH cannot turn a server into a watcher, nor can a bad
+        // ECHO_WATCH_* setting stop a server.
+        let env = [("ECHO_WATCH", "http://h/"), ("ECHO_WATCH_RATE", "x")];
+        assert!(matches!(start(&["-text=t"], &env), Ok(Command::Serve(_))));
+    }
+
+    #[test]
+    fn bad_watch_values_exit_2_with_a_clear_line() {
+        for (args, start_of_message) in [
+            (&["-watch=ftp://h/"][..], "invalid value \"ftp://h/\" for flag -watch: the URL must start with http:// or https://"),
+            (&["-watch="], "invalid value \"\" for flag -watch: the URL must start"),
+            (&["-watch=https://a..b/"], "invalid value \"https://a..b/\" for flag -watch: \"a..b\" is not a host name"),
+            (&["-watch"], "flag needs an argument: -watch"),
+            (&["-watch=http://h/", "-watch-rate=0"], "invalid value \"0\" for flag -watch-rate: must be between 0.1 and 1000"),
+            (&["-watch=http://h/", "-watch-rate=NaN"], "invalid value \"NaN\" for flag -watch-rate: must be between"),
+            (&["-watch=http://h/", "-watch-rate=fast"], "invalid value \"fast\" for flag -watch-rate: parse error"),
+            (&["-watch=http://h/", "-watch-duration=10"], "invalid value \"10\" for flag -watch-duration: missing unit"),
+            (&["-watch=http://h/", "-watch-timeout=0s"], "invalid value \"0s\" for flag -watch-timeout: must be greater than 0"),
+            (&["-watch=http://h/", "-watch-expect-status=2x"], "invalid value \"2x\" for flag -watch-expect-status: \"2x\" is neither"),
+            (&["-watch=http://h/", "-watch-insecure=maybe"], "invalid boolean value \"maybe\" for -watch-insecure"),
+            (&["-watch=http://h/", "-watch-ca=ca.pem", "-watch-insecure"], "-watch-ca and -watch-insecure cannot be combined"),
+            (&["-watch=http://h/", "-healthcheck"], "-watch and -healthcheck cannot be combined"),
+        ] {
+            let err = start(args, &[]).unwrap_err();
+            assert_eq!(err.exit_code, 2, "{args:?}");
+            assert!(err.message.starts_with(start_of_message), "{args:?}: {}", err.message);
+        }
+        let err = start(&["-watch=http://h/"], &[("ECHO_WATCH_RATE", "-1")]).unwrap_err();
+        assert_eq!(
+            err.message,
+            "invalid value \"-1\" for environment variable ECHO_WATCH_RATE: must be between 0.1 and 1000 requests per second\n"
+        );
+        let stray = start(&["-watch=http://h/", "stray"], &[]).unwrap_err();
+        assert_eq!(
+            (stray.exit_code, stray.message.as_str()),
+            (127, "Too many arguments!\n")
         );
     }
 

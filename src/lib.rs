@@ -24,3 +24,4 @@ pub mod telemetry;
 pub mod tls;
 pub mod url;
 pub mod version;
+pub mod watch;

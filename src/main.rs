@@ -7,7 +7,7 @@ use http_echo::config::{self, Command, Config};
 use http_echo::listener;
 use http_echo::server::{DrainTimedOut, Server};
 use http_echo::telemetry::{self, AccessLog};
-use http_echo::{healthcheck, shutdown, signals, version};
+use http_echo::{healthcheck, shutdown, signals, version, watch};
 
 fn main() -> ExitCode {
     let mut args = std::env::args_os();
@@ -35,6 +35,7 @@ fn main() -> ExitCode {
                 0
             }
             Ok(Command::Healthcheck(probe)) => healthcheck::run(&probe),
+            Ok(Command::Watch(settings)) => watch::run(&settings),
             Ok(Command::Serve(config)) => serve(&config),
         },
     };

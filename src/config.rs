@@ -215,10 +215,10 @@ pub const FLAGS: &[FlagSpec] = &[
     FlagSpec {
         name: "watch-rate",
         arity: Arity::Value,
-        type_name: "float",
+        type_name: "int",
         default: "20",
         usage: "requests per second of -watch, half on new connections and half on a\n\
-                kept-alive one (0.1 to 1000)",
+                kept-alive one (1 to 1000)",
     },
     FlagSpec {
         name: "watch-duration",
@@ -519,8 +519,8 @@ fn default_probe_url(listen: &str, tls: bool) -> String {
 #[derive(Clone, Debug)]
 pub struct Watch {
     pub url: Url,
-    /// Requests per second, 0.1..=1000.
-    pub rate: f64,
+    /// Requests per second, 1..=1000.
+    pub rate: u32,
     /// `None`: until SIGINT or SIGTERM.
     pub duration: Option<Duration>,
     /// A request without a complete answer within this failed.
@@ -560,7 +560,9 @@ fn watch_command<E: Fn(&str) -> Option<String>>(
     if url.tls && rustls::pki_types::ServerName::try_from(url.host.as_str()).is_err() {
         return Err(flag_error(format!("{:?} is not a host name", url.host)));
     }
-    let rate = watch_setting(settings, "watch-rate", parse_rate)?;
+    let rate = watch_setting(settings, "watch-rate", |t| {
+        parse_count(t, 1, 1000).map(|n| n as u32)
+    })?;
     let duration = watch_setting(settings, "watch-duration", duration::parse)?;
     let timeout = watch_setting(settings, "watch-timeout", positive_duration)?;
     let expect_status = watch_setting(settings, "watch-expect-status", ExpectedStatus::parse)?;
@@ -615,15 +617,6 @@ fn watch_setting<T, E: Fn(&str) -> Option<String>>(
         .map_or("", |spec| spec.default);
     let default = parse(default).expect("every -watch default parses (a unit test checks)");
     settings.parse(flag, default, parse)
-}
-
-fn parse_rate(text: &str) -> Result<f64, String> {
-    let rate: f64 = text.parse().map_err(|_| "parse error".to_owned())?;
-    // Also refuses NaN, which no comparison holds for.
-    if !(0.1..=1000.0).contains(&rate) {
-        return Err("must be between 0.1 and 1000 requests per second".to_owned());
-    }
-    Ok(rate)
 }
 
 #[cfg(test)]
@@ -773,7 +766,7 @@ mod tests {
     fn watch_defaults_come_from_the_flag_table() {
         let w = watch(&["-watch=http://127.0.0.1:5678/"], &[]);
         assert_eq!(w.url.port, 5678);
-        assert_eq!(w.rate, 20.0);
+        assert_eq!(w.rate, 20);
         assert_eq!(w.duration, None, "until a signal");
         assert_eq!(w.timeout, Duration::from_secs(5));
         assert_eq!(w.expect_status.as_str(), "2xx");
@@ -787,7 +780,7 @@ mod tests {
     #[test]
     fn watch_settings_have_environment_variables_but_watch_does_not() {
         let env = [
-            ("ECHO_WATCH_RATE", "2.5"),
+            ("ECHO_WATCH_RATE", "2"),
             ("ECHO_WATCH_DURATION", "1m"),
             ("ECHO_WATCH_TIMEOUT", "300ms"),
             ("ECHO_WATCH_EXPECT_STATUS", "200,503"),
@@ -795,14 +788,14 @@ mod tests {
             ("ECHO_WATCH_CA", "ca.pem"),
         ];
         let w = watch(&["-watch=https://h/"], &env);
-        assert_eq!(w.rate, 2.5);
+        assert_eq!(w.rate, 2);
         assert_eq!(w.duration, Some(Duration::from_secs(60)));
         assert_eq!(w.timeout, Duration::from_millis(300));
         assert!(w.expect_status.matches(503));
         assert_eq!(w.expect_text, "v2");
         assert_eq!(w.trust, Trust::Bundle("ca.pem".into()));
         let w = watch(&["-watch=https://h/", "-watch-rate=7"], &env);
-        assert_eq!(w.rate, 7.0, "the flag wins");
+        assert_eq!(w.rate, 7, "the flag wins");
         let w = watch(&["-watch=https://h/"], &[("ECHO_WATCH_INSECURE", "true")]);
         assert_eq!(w.trust, Trust::Any);
         // ECHO_WATCH cannot turn a server into a watcher, nor can a bad
@@ -818,8 +811,8 @@ mod tests {
             (&["-watch="], "invalid value \"\" for flag -watch: the URL must start"),
             (&["-watch=https://a..b/"], "invalid value \"https://a..b/\" for flag -watch: \"a..b\" is not a host name"),
             (&["-watch"], "flag needs an argument: -watch"),
-            (&["-watch=http://h/", "-watch-rate=0"], "invalid value \"0\" for flag -watch-rate: must be between 0.1 and 1000"),
-            (&["-watch=http://h/", "-watch-rate=NaN"], "invalid value \"NaN\" for flag -watch-rate: must be between"),
+            (&["-watch=http://h/", "-watch-rate=0"], "invalid value \"0\" for flag -watch-rate: must be between 1 and 1000"),
+            (&["-watch=http://h/", "-watch-rate=0.5"], "invalid value \"0.5\" for flag -watch-rate: parse error"),
             (&["-watch=http://h/", "-watch-rate=fast"], "invalid value \"fast\" for flag -watch-rate: parse error"),
             (&["-watch=http://h/", "-watch-duration=10"], "invalid value \"10\" for flag -watch-duration: missing unit"),
             (&["-watch=http://h/", "-watch-timeout=0s"], "invalid value \"0s\" for flag -watch-timeout: must be greater than 0"),
@@ -835,7 +828,7 @@ mod tests {
         let err = start(&["-watch=http://h/"], &[("ECHO_WATCH_RATE", "-1")]).unwrap_err();
         assert_eq!(
             err.message,
-            "invalid value \"-1\" for environment variable ECHO_WATCH_RATE: must be between 0.1 and 1000 requests per second\n"
+            "invalid value \"-1\" for environment variable ECHO_WATCH_RATE: parse error\n"
         );
         let stray = start(&["-watch=http://h/", "stray"], &[]).unwrap_err();
         assert_eq!(

@@ -3,17 +3,19 @@
 //! The client is as small as a watcher needs: one request shape, answers framed
 //! by `Content-Length`, chunked coding or the end of the connection, interim 1xx
 //! answers skipped. Nothing is retried: a failure is what the watch is for.
+//!
+//! It blocks, one thread per request: std's sockets and rustls' own stream are in
+//! the binary already (the probe uses them), an async client would add its state
+//! machines to it. Every read and write is bounded by the request's deadline.
 
-use std::io;
-use std::net::SocketAddr;
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use rustls::pki_types::ServerName;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
-use tokio_rustls::client::TlsStream;
-use tokio_rustls::TlsConnector;
+use rustls::{ClientConfig, ClientConnection, StreamOwned};
 
 use crate::url::Url;
 use crate::version::VERSION;
@@ -78,7 +80,7 @@ pub struct Failure {
 }
 
 impl Failure {
-    fn new(kind: FailureKind, detail: impl Into<String>) -> Failure {
+    pub fn new(kind: FailureKind, detail: impl Into<String>) -> Failure {
         Failure {
             kind,
             detail: detail.into(),
@@ -89,7 +91,11 @@ impl Failure {
         Failure::new(FailureKind::Protocol, detail)
     }
 
-    /// An I/O error, while connecting or after.
+    fn timeout() -> Failure {
+        Failure::new(FailureKind::Timeout, "no complete answer in time")
+    }
+
+    /// An I/O error, while connecting (TLS handshake included) or after.
     fn io(error: &io::Error, connecting: bool) -> Failure {
         let kind = match error.kind() {
             io::ErrorKind::ConnectionRefused => FailureKind::Refused,
@@ -97,9 +103,10 @@ impl Failure {
             | io::ErrorKind::ConnectionAborted
             | io::ErrorKind::BrokenPipe => FailureKind::Reset,
             io::ErrorKind::UnexpectedEof => FailureKind::Closed,
-            io::ErrorKind::TimedOut => FailureKind::Timeout,
-            // tokio-rustls reports handshake and record errors as InvalidData
-            // wrapping the rustls error.
+            // A socket timeout reads as EAGAIN on Linux.
+            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => FailureKind::Timeout,
+            // rustls reports handshake and record errors as InvalidData wrapping
+            // its own error.
             _ if error
                 .get_ref()
                 .is_some_and(|inner| inner.is::<rustls::Error>()) =>
@@ -133,7 +140,7 @@ const MAX_IDLE: usize = 8;
 /// Sends the watch's requests; shared by all of them.
 pub struct Client {
     url: Url,
-    tls: Option<(TlsConnector, ServerName<'static>)>,
+    tls: Option<(Arc<ClientConfig>, ServerName<'static>)>,
     /// With `Connection: close`: one request per connection.
     request_once: Vec<u8>,
     request_kept: Vec<u8>,
@@ -146,11 +153,11 @@ pub struct Client {
 impl Client {
     /// `tls` is used when the URL is https. Fails when the host is not a valid
     /// TLS server name (config checks that first).
-    pub fn new(url: Url, tls: Arc<rustls::ClientConfig>) -> Result<Client, String> {
+    pub fn new(url: Url, tls: Arc<ClientConfig>) -> Result<Client, String> {
         let tls = if url.tls {
             let name = ServerName::try_from(url.host.clone())
                 .map_err(|e| format!("{:?} is not a host name: {e}", url.host))?;
-            Some((TlsConnector::from(tls), name))
+            Some((tls, name))
         } else {
             None
         };
@@ -184,28 +191,27 @@ impl Client {
         None
     }
 
-    /// GETs the URL on `connection`, or on a new connection when it is `None`.
-    /// With `keep_alive`, the connection is kept for a later request if the
-    /// answer allows it; without, the request says `Connection: close`.
-    pub async fn get(
+    /// GETs the URL on `connection`, or on a new connection when it is `None`,
+    /// all before `deadline`. With `keep_alive`, the connection is kept for a
+    /// later request if the answer allows it; without, the request says
+    /// `Connection: close`.
+    pub fn get(
         &self,
         connection: Option<Connection>,
         keep_alive: bool,
+        deadline: Instant,
     ) -> Result<Answer, Failure> {
         let mut connection = match connection {
             Some(connection) => connection,
-            None => self.connect().await?,
+            None => self.connect(deadline)?,
         };
         let request = if keep_alive {
             &self.request_kept
         } else {
             &self.request_once
         };
-        connection
-            .send(request)
-            .await
-            .map_err(|e| Failure::io(&e, false))?;
-        let (answer, reusable) = connection.read_answer().await?;
+        connection.send(request, deadline)?;
+        let (answer, reusable) = connection.read_answer(deadline)?;
         if keep_alive && reusable {
             let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
             if idle.len() < MAX_IDLE {
@@ -215,21 +221,27 @@ impl Client {
         Ok(answer)
     }
 
-    async fn connect(&self) -> Result<Connection, Failure> {
-        let address = self.address().await?;
-        let tcp = TcpStream::connect(address)
-            .await
+    fn connect(&self, deadline: Instant) -> Result<Connection, Failure> {
+        let address = self.address()?;
+        let tcp = TcpStream::connect_timeout(&address, left(deadline)?)
             .map_err(|e| Failure::io(&e, true))?;
         // One small request at a time: do not let Nagle hold it back.
         let _ = tcp.set_nodelay(true);
         let transport = match &self.tls {
             None => Transport::Plain(tcp),
-            Some((connector, name)) => Transport::Tls(Box::new(
-                connector
-                    .connect(name.clone(), tcp)
-                    .await
-                    .map_err(|e| Failure::io(&e, true))?,
-            )),
+            Some((config, name)) => {
+                let session = ClientConnection::new(Arc::clone(config), name.clone())
+                    .map_err(|e| Failure::new(FailureKind::Tls, e.to_string()))?;
+                let mut stream = StreamOwned::new(session, tcp);
+                while stream.conn.is_handshaking() {
+                    set_timeouts(&stream.sock, deadline)?;
+                    stream
+                        .conn
+                        .complete_io(&mut stream.sock)
+                        .map_err(|e| Failure::io(&e, true))?;
+                }
+                Transport::Tls(Box::new(stream))
+            }
         };
         Ok(Connection {
             transport,
@@ -240,17 +252,16 @@ impl Client {
     /// Resolved for every new connection, as a browser does, so that a load
     /// balancer's changing addresses are followed. IPv4 first: a host without an
     /// IPv6 route would fail every IPv6 address.
-    async fn address(&self) -> Result<SocketAddr, Failure> {
+    fn address(&self) -> Result<SocketAddr, Failure> {
         if let Some(ip) = self.url.literal_ip() {
             return Ok(SocketAddr::new(ip, self.url.port));
         }
         let lookup =
             |e: String| Failure::new(FailureKind::Dns, format!("lookup {}: {e}", self.url.host));
-        let addresses: Vec<SocketAddr> =
-            tokio::net::lookup_host((self.url.host.as_str(), self.url.port))
-                .await
-                .map_err(|e| lookup(e.to_string()))?
-                .collect();
+        let addresses: Vec<SocketAddr> = (self.url.host.as_str(), self.url.port)
+            .to_socket_addrs()
+            .map_err(|e| lookup(e.to_string()))?
+            .collect();
         let v4: Vec<SocketAddr> = addresses
             .iter()
             .copied()
@@ -265,9 +276,25 @@ impl Client {
     }
 }
 
+/// The time left until `deadline`, or a timeout failure if none is.
+fn left(deadline: Instant) -> Result<std::time::Duration, Failure> {
+    deadline
+        .checked_duration_since(Instant::now())
+        .filter(|left| !left.is_zero())
+        .ok_or_else(Failure::timeout)
+}
+
+/// Bounds the next socket operation by what is left until `deadline`.
+fn set_timeouts(tcp: &TcpStream, deadline: Instant) -> Result<(), Failure> {
+    let left = left(deadline)?;
+    tcp.set_read_timeout(Some(left))
+        .and_then(|()| tcp.set_write_timeout(Some(left)))
+        .map_err(|e| Failure::io(&e, false))
+}
+
 enum Transport {
     Plain(TcpStream),
-    Tls(Box<TlsStream<TcpStream>>),
+    Tls(Box<StreamOwned<ClientConnection, TcpStream>>),
 }
 
 /// A connection to the watched server, with what was read past the last answer.
@@ -280,35 +307,40 @@ impl Connection {
     fn tcp(&self) -> &TcpStream {
         match &self.transport {
             Transport::Plain(tcp) => tcp,
-            Transport::Tls(tls) => tls.get_ref().0,
+            Transport::Tls(tls) => &tls.sock,
         }
     }
 
     /// An idle connection has nothing to read: readable bytes or an end of
     /// stream mean the server closed it (or broke the protocol).
     fn is_open(&self) -> bool {
-        matches!(
-            self.tcp().try_read(&mut [0u8; 1]),
+        let tcp = self.tcp();
+        if tcp.set_nonblocking(true).is_err() {
+            return false;
+        }
+        let idle = matches!(
+            tcp.peek(&mut [0u8; 1]),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock
-        )
+        );
+        tcp.set_nonblocking(false).is_ok() && idle
     }
 
-    async fn send(&mut self, request: &[u8]) -> io::Result<()> {
+    fn send(&mut self, request: &[u8], deadline: Instant) -> Result<(), Failure> {
+        set_timeouts(self.tcp(), deadline)?;
         match &mut self.transport {
-            Transport::Plain(tcp) => tcp.write_all(request).await,
-            Transport::Tls(tls) => {
-                tls.write_all(request).await?;
-                tls.flush().await
-            }
+            Transport::Plain(tcp) => tcp.write_all(request),
+            Transport::Tls(tls) => tls.write_all(request).and_then(|()| tls.flush()),
         }
+        .map_err(|e| Failure::io(&e, false))
     }
 
     /// Reads more into the buffer; `false` at the end of the stream.
-    async fn fill(&mut self) -> Result<bool, Failure> {
+    fn fill(&mut self, deadline: Instant) -> Result<bool, Failure> {
+        set_timeouts(self.tcp(), deadline)?;
         let mut chunk = [0u8; 8192];
         let read = match &mut self.transport {
-            Transport::Plain(tcp) => tcp.read(&mut chunk).await,
-            Transport::Tls(tls) => tls.read(&mut chunk).await,
+            Transport::Plain(tcp) => tcp.read(&mut chunk),
+            Transport::Tls(tls) => tls.read(&mut chunk),
         };
         match read {
             Ok(0) => Ok(false),
@@ -322,8 +354,8 @@ impl Connection {
         }
     }
 
-    async fn fill_or_closed(&mut self, waiting_for: &str) -> Result<(), Failure> {
-        if self.fill().await? {
+    fn fill_or_closed(&mut self, deadline: Instant, waiting_for: &str) -> Result<(), Failure> {
+        if self.fill(deadline)? {
             Ok(())
         } else {
             Err(Failure::new(
@@ -335,7 +367,7 @@ impl Connection {
 
     /// Reads one final answer, skipping interim 1xx ones. Also says whether the
     /// connection may carry another request.
-    async fn read_answer(&mut self) -> Result<(Answer, bool), Failure> {
+    fn read_answer(&mut self, deadline: Instant) -> Result<(Answer, bool), Failure> {
         loop {
             let head = loop {
                 if let Some(head) = parse_head(&self.buffer)? {
@@ -344,7 +376,7 @@ impl Connection {
                 if self.buffer.len() > MAX_HEAD_BYTES {
                     return Err(Failure::protocol("answer head over 64 KiB"));
                 }
-                self.fill_or_closed("an answer").await?;
+                self.fill_or_closed(deadline, "an answer")?;
             };
             self.buffer.drain(..head.length);
             if (100..200).contains(&head.status) && head.status != 101 {
@@ -352,9 +384,9 @@ impl Connection {
             }
             let (body, delimited) = match head.framing {
                 Framing::None => (Vec::new(), true),
-                Framing::Length(length) => (self.read_exactly(length).await?, true),
-                Framing::Chunked => (self.read_chunked().await?, true),
-                Framing::UntilClose => (self.read_until_close().await?, false),
+                Framing::Length(length) => (self.read_exactly(length, deadline)?, true),
+                Framing::Chunked => (self.read_chunked(deadline)?, true),
+                Framing::UntilClose => (self.read_until_close(deadline)?, false),
             };
             let reusable = delimited && head.keep_alive;
             return Ok((
@@ -369,38 +401,40 @@ impl Connection {
         }
     }
 
-    async fn read_exactly(&mut self, length: usize) -> Result<Vec<u8>, Failure> {
+    fn read_exactly(&mut self, length: usize, deadline: Instant) -> Result<Vec<u8>, Failure> {
         if length > MAX_BODY_BYTES {
             return Err(Failure::protocol(format!(
                 "answer body of {length} bytes, over 64 KiB"
             )));
         }
         while self.buffer.len() < length {
-            self.fill_or_closed("the end of the body").await?;
+            self.fill_or_closed(deadline, "the end of the body")?;
         }
         Ok(self.buffer.drain(..length).collect())
     }
 
-    async fn read_chunked(&mut self) -> Result<Vec<u8>, Failure> {
+    fn read_chunked(&mut self, deadline: Instant) -> Result<Vec<u8>, Failure> {
         let mut body = Vec::new();
         loop {
             let (size_length, size) = loop {
                 match httparse::parse_chunk_size(&self.buffer) {
                     Ok(httparse::Status::Complete(found)) => break found,
-                    Ok(httparse::Status::Partial) => self.fill_or_closed("the next chunk").await?,
+                    Ok(httparse::Status::Partial) => {
+                        self.fill_or_closed(deadline, "the next chunk")?
+                    }
                     Err(_) => return Err(Failure::protocol("malformed chunk size")),
                 }
             };
             if size == 0 {
                 self.buffer.drain(..size_length);
-                return self.skip_trailers().await.map(|()| body);
+                return self.skip_trailers(deadline).map(|()| body);
             }
             let size = usize::try_from(size)
                 .ok()
                 .filter(|size| body.len() + size <= MAX_BODY_BYTES)
                 .ok_or_else(|| Failure::protocol("chunked answer body over 64 KiB"))?;
             while self.buffer.len() < size_length + size + 2 {
-                self.fill_or_closed("the end of a chunk").await?;
+                self.fill_or_closed(deadline, "the end of a chunk")?;
             }
             if &self.buffer[size_length + size..size_length + size + 2] != b"\r\n" {
                 return Err(Failure::protocol("chunk not followed by CRLF"));
@@ -411,7 +445,7 @@ impl Connection {
     }
 
     /// After the last chunk: trailer lines up to an empty one.
-    async fn skip_trailers(&mut self) -> Result<(), Failure> {
+    fn skip_trailers(&mut self, deadline: Instant) -> Result<(), Failure> {
         loop {
             if let Some(end) = self.buffer.windows(2).position(|w| w == b"\r\n") {
                 self.buffer.drain(..end + 2);
@@ -423,12 +457,12 @@ impl Connection {
             if self.buffer.len() > MAX_HEAD_BYTES {
                 return Err(Failure::protocol("trailers over 64 KiB"));
             }
-            self.fill_or_closed("the end of the trailers").await?;
+            self.fill_or_closed(deadline, "the end of the trailers")?;
         }
     }
 
-    async fn read_until_close(&mut self) -> Result<Vec<u8>, Failure> {
-        while self.fill().await? {
+    fn read_until_close(&mut self, deadline: Instant) -> Result<Vec<u8>, Failure> {
+        while self.fill(deadline)? {
             if self.buffer.len() > MAX_BODY_BYTES {
                 return Err(Failure::protocol("answer body over 64 KiB"));
             }

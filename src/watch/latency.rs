@@ -38,13 +38,13 @@ impl Histogram {
         self.max_micros = self.max_micros.max(micros);
     }
 
-    /// The smallest bucket bound that at least `fraction` of the samples are at
-    /// or below, in microseconds; `None` without samples.
-    pub fn percentile_micros(&self, fraction: f64) -> Option<u64> {
+    /// The smallest bucket bound that at least `permille` thousandths of the
+    /// samples are at or below, in microseconds; `None` without samples.
+    pub fn percentile_micros(&self, permille: u64) -> Option<u64> {
         if self.total == 0 {
             return None;
         }
-        let rank = ((fraction * self.total as f64).ceil() as u64).clamp(1, self.total);
+        let rank = (self.total * permille).div_ceil(1000).clamp(1, self.total);
         let mut seen = 0;
         for (index, count) in self.counts.iter().enumerate() {
             seen += count;
@@ -105,7 +105,7 @@ mod tests {
     #[test]
     fn percentiles_of_one_to_a_thousand_milliseconds() {
         let mut histogram = Histogram::default();
-        assert_eq!(histogram.percentile_micros(0.5), None);
+        assert_eq!(histogram.percentile_micros(500), None);
         for ms in 1..=1000 {
             histogram.record(Duration::from_millis(ms));
         }
@@ -113,9 +113,9 @@ mod tests {
             let got = got.unwrap();
             assert!(got >= want && got - want <= want / 64, "{got} vs {want}");
         };
-        near(histogram.percentile_micros(0.5), 500_000);
-        near(histogram.percentile_micros(0.99), 990_000);
-        assert_eq!(histogram.percentile_micros(1.0), Some(1_000_000));
+        near(histogram.percentile_micros(500), 500_000);
+        near(histogram.percentile_micros(990), 990_000);
+        assert_eq!(histogram.percentile_micros(1000), Some(1_000_000));
         assert_eq!(histogram.max_micros(), Some(1_000_000));
     }
 
@@ -123,6 +123,6 @@ mod tests {
     fn a_percentile_never_exceeds_the_maximum() {
         let mut histogram = Histogram::default();
         histogram.record(Duration::from_micros(1_000_001));
-        assert_eq!(histogram.percentile_micros(0.5), Some(1_000_001));
+        assert_eq!(histogram.percentile_micros(500), Some(1_000_001));
     }
 }

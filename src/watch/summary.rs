@@ -18,7 +18,7 @@ pub struct Header<'a> {
     /// `2026-11-26T13:11:05Z`.
     pub started: &'a str,
     pub elapsed: Duration,
-    pub rate: f64,
+    pub rate: u32,
     pub expect_status: &'a str,
     pub expect_text: &'a str,
 }
@@ -63,8 +63,8 @@ pub fn json(header: &Header<'_>, tally: &Tally) -> String {
         tally.skipped,
         tally.requests - tally.reused,
         tally.reused,
-        millis(tally.latency.percentile_micros(0.50)),
-        millis(tally.latency.percentile_micros(0.99)),
+        millis(tally.latency.percentile_micros(500)),
+        millis(tally.latency.percentile_micros(990)),
         millis(tally.latency.max_micros()),
     );
     out.push_str(",\"versions\":[");
@@ -152,15 +152,25 @@ fn seen_fields(out: &mut String, seen: &Seen) {
 
 /// Seconds with millisecond precision.
 fn seconds(d: Duration) -> String {
-    format!("{:.3}", d.as_secs_f64())
+    decimal(d.as_millis().try_into().unwrap_or(u64::MAX), 3)
 }
 
 /// Milliseconds with microsecond precision, or `null`.
 fn millis(micros: Option<u64>) -> String {
-    match micros {
-        Some(micros) => format!("{:.3}", micros as f64 / 1000.0),
-        None => "null".to_owned(),
-    }
+    micros.map_or_else(|| "null".to_owned(), |micros| decimal(micros, 3))
+}
+
+/// `units` / 10^`digits` with exactly `digits` decimals: `decimal(1500, 3)` is
+/// `1.500`. Integer arithmetic: float formatting would add its tables to the
+/// binary for three numbers.
+pub fn decimal(units: u64, digits: u32) -> String {
+    let scale = 10u64.pow(digits);
+    format!(
+        "{}.{:0width$}",
+        units / scale,
+        units % scale,
+        width = digits as usize
+    )
 }
 
 /// A JSON string (RFC 8259): quotes, backslashes and control characters escaped.
@@ -185,6 +195,13 @@ fn string(out: &mut String, text: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimals_without_floats() {
+        assert_eq!(decimal(1500, 3), "1.500");
+        assert_eq!(decimal(7, 3), "0.007");
+        assert_eq!(decimal(12, 1), "1.2");
+    }
 
     #[test]
     fn strings_are_escaped() {
@@ -236,7 +253,7 @@ mod tests {
             url: "http://h/",
             started: "2026-11-26T13:11:05Z",
             elapsed: Duration::from_secs(1),
-            rate: 20.0,
+            rate: 20,
             expect_status: "2xx",
             expect_text: "",
         };
@@ -266,14 +283,14 @@ mod tests {
             url: "http://127.0.0.1:1/",
             started: "2026-11-26T13:11:05Z",
             elapsed: Duration::from_millis(1500),
-            rate: 0.5,
+            rate: 2,
             expect_status: "2xx",
             expect_text: "",
         };
         assert_eq!(
             json(&header, &Tally::default()),
             "{\"url\":\"http://127.0.0.1:1/\",\"started\":\"2026-11-26T13:11:05Z\",\
-             \"duration_s\":1.500,\"rate\":0.5,\"expect_status\":\"2xx\",\"expect_text\":\"\",\
+             \"duration_s\":1.500,\"rate\":2,\"expect_status\":\"2xx\",\"expect_text\":\"\",\
              \"requests\":0,\"failed\":0,\"failures\":{\"refused\":0,\"reset\":0,\"closed\":0,\
              \"timeout\":0,\"dns\":0,\"connect\":0,\"tls\":0,\"protocol\":0,\"other\":0,\
              \"status_5xx\":{},\"unexpected_status\":{},\"unexpected_body\":0},\"skipped\":0,\

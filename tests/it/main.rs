@@ -1,6 +1,6 @@
 //! Integration tests: one binary, one module per area. The in-process tests run
-//! the real server on a port-0 listener; the `cli`, `signals` and `probe` modules
-//! run the real binary.
+//! the real server on a port-0 listener; the `cli`, `signals`, `probe` and `watch`
+//! modules run the real binary.
 
 mod support;
 
@@ -13,3 +13,4 @@ mod protocol;
 mod robustness;
 mod signals;
 mod tls;
+mod watch;

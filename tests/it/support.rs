@@ -1,21 +1,25 @@
 //! Test harness: an in-process server on 127.0.0.1:0, a captured access log, a raw
-//! HTTP/1 client that shows exact bytes, and the real binary with its stderr.
+//! HTTP/1 client that shows exact bytes, the real binary with its stderr, and a
+//! certificate generated for the test.
 
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use http_echo::config::{Config, LogFormat};
+use http_echo::config::{Config, LogFormat, TlsFiles};
 use http_echo::server::{DrainTimedOut, Server};
 use http_echo::shutdown::{self, ShutdownTrigger};
 use http_echo::telemetry::{AccessLog, LogWriter};
+use rustls::pki_types::CertificateDer;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
+use tokio_rustls::TlsConnector;
 
 /// A configuration with test-friendly defaults; change fields as needed.
 pub fn config(text: &str) -> Config {
@@ -405,3 +409,49 @@ pub fn run_binary(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) 
 
 pub const SIGTERM: i32 = libc::SIGTERM;
 pub const SIGINT: i32 = libc::SIGINT;
+
+/// A self-signed certificate for `localhost`, written to a fresh folder.
+pub struct TestCertificate {
+    dir: PathBuf,
+    pub files: TlsFiles,
+    der: CertificateDer<'static>,
+}
+
+impl TestCertificate {
+    pub fn new(name: &str) -> TestCertificate {
+        let dir = std::env::temp_dir().join(format!("http-echo-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let generated = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+        let files = TlsFiles {
+            cert: dir.join("cert.pem"),
+            key: dir.join("key.pem"),
+        };
+        std::fs::write(&files.cert, generated.cert.pem()).unwrap();
+        std::fs::write(&files.key, generated.key_pair.serialize_pem()).unwrap();
+        TestCertificate {
+            dir,
+            files,
+            der: generated.cert.der().clone(),
+        }
+    }
+
+    pub fn connector(&self, alpn: &[&[u8]]) -> TlsConnector {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(self.der.clone()).unwrap();
+        let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+        config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+        TlsConnector::from(Arc::new(config))
+    }
+}
+
+impl Drop for TestCertificate {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

@@ -1,65 +1,14 @@
 //! HTTPS with a certificate generated here: HTTP/1.1 and HTTP/2 chosen by ALPN,
 //! the same replies and log lines, and the probe over https.
 
-use std::path::PathBuf;
-use std::sync::Arc;
-
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
-use http_echo::config::TlsFiles;
 use http_echo::version::VERSION;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::pki_types::ServerName;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio_rustls::TlsConnector;
 
-use crate::support::{config, run_binary, Binary, TestServer};
-
-/// A self-signed certificate for `localhost`, written to a fresh folder.
-struct TestCertificate {
-    dir: PathBuf,
-    files: TlsFiles,
-    der: CertificateDer<'static>,
-}
-
-impl TestCertificate {
-    fn new(name: &str) -> TestCertificate {
-        let dir = std::env::temp_dir().join(format!("http-echo-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let generated = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
-        let files = TlsFiles {
-            cert: dir.join("cert.pem"),
-            key: dir.join("key.pem"),
-        };
-        std::fs::write(&files.cert, generated.cert.pem()).unwrap();
-        std::fs::write(&files.key, generated.key_pair.serialize_pem()).unwrap();
-        TestCertificate {
-            dir,
-            files,
-            der: generated.cert.der().clone(),
-        }
-    }
-
-    fn connector(&self, alpn: &[&[u8]]) -> TlsConnector {
-        let mut roots = rustls::RootCertStore::empty();
-        roots.add(self.der.clone()).unwrap();
-        let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-        config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
-        TlsConnector::from(Arc::new(config))
-    }
-}
-
-impl Drop for TestCertificate {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
+use crate::support::{config, run_binary, Binary, TestCertificate, TestServer};
 
 async fn tls_server(cert: &TestCertificate, text: &str) -> TestServer {
     let mut cfg = config(text);

@@ -9,8 +9,9 @@
 # macros (host tools) are not forced to link statically.
 #
 # Static linking uses glibc's static libraries (+crt-static); it needs no musl
-# toolchain. The binary must not resolve host names through NSS (a scratch image has
-# no NSS modules), which http-echo does not: it binds and probes numeric addresses.
+# toolchain. Static glibc resolves host names from /etc/hosts and DNS by itself, which
+# is all http-echo needs (-listen, the -watch URL); other NSS sources would need
+# modules that a scratch image does not have.
 #
 # Self-contained on purpose (no scripts/lib): the Dockerfile's builder stage runs it too.
 set -euo pipefail

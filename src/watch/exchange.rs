@@ -620,33 +620,24 @@ mod tests {
 
     #[test]
     fn io_errors_by_kind() {
-        let kind = |error: io::Error, connecting| Failure::io(&error, connecting).kind;
-        let plain = |kind| io::Error::from(kind);
-        assert_eq!(
-            kind(plain(io::ErrorKind::ConnectionRefused), true),
-            FailureKind::Refused
-        );
-        assert_eq!(
-            kind(plain(io::ErrorKind::ConnectionReset), false),
-            FailureKind::Reset
-        );
-        assert_eq!(
-            kind(plain(io::ErrorKind::BrokenPipe), false),
-            FailureKind::Reset
-        );
-        assert_eq!(
-            kind(plain(io::ErrorKind::TimedOut), true),
-            FailureKind::Timeout
-        );
-        assert_eq!(
-            kind(plain(io::ErrorKind::Other), true),
-            FailureKind::Connect
-        );
-        assert_eq!(kind(plain(io::ErrorKind::Other), false), FailureKind::Other);
+        use io::ErrorKind::*;
+        for (error, connecting, want) in [
+            (ConnectionRefused, true, FailureKind::Refused),
+            (ConnectionReset, false, FailureKind::Reset),
+            (BrokenPipe, false, FailureKind::Reset),
+            (UnexpectedEof, false, FailureKind::Closed),
+            (TimedOut, true, FailureKind::Timeout),
+            (WouldBlock, false, FailureKind::Timeout),
+            (Other, true, FailureKind::Connect),
+            (Other, false, FailureKind::Other),
+        ] {
+            let got = Failure::io(&io::Error::from(error), connecting).kind;
+            assert_eq!(got, want, "{error:?} while connecting: {connecting}");
+        }
         let tls = io::Error::new(
             io::ErrorKind::InvalidData,
             rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer),
         );
-        assert_eq!(kind(tls, true), FailureKind::Tls);
+        assert_eq!(Failure::io(&tls, true).kind, FailureKind::Tls);
     }
 }

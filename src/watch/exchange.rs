@@ -618,6 +618,68 @@ mod tests {
         }
     }
 
+    /// A server on 127.0.0.1 that answers each connection's request with the
+    /// given bytes, then closes; returns the client for it.
+    fn raw_server(answers: Vec<&'static [u8]>) -> Client {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = Url::parse(&format!("http://{}/x", listener.local_addr().unwrap())).unwrap();
+        std::thread::spawn(move || {
+            for answer in answers {
+                let (mut tcp, _) = listener.accept().unwrap();
+                let mut request = [0u8; 1024];
+                let _ = tcp.read(&mut request);
+                let _ = tcp.write_all(answer);
+            }
+        });
+        Client::new(url, Arc::new(crate::client_tls::unverified())).unwrap()
+    }
+
+    fn soon() -> Instant {
+        Instant::now() + std::time::Duration::from_secs(5)
+    }
+
+    #[test]
+    fn reads_chunked_answers_after_interim_ones() {
+        let client = raw_server(vec![
+            b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\
+              X-App-Version: 2\r\n\r\n3\r\nab\n\r\n2;ext=1\r\nc\n\r\n0\r\nTrailer: t\r\n\r\n",
+        ]);
+        let answer = client.get(None, false, soon()).unwrap();
+        assert_eq!(answer.status, 200);
+        assert_eq!(answer.body, b"ab\nc\n");
+        assert_eq!(answer.app_version.as_deref(), Some("2"));
+    }
+
+    #[test]
+    fn kept_alive_connections_are_reused_until_the_server_closes_them() {
+        let client = raw_server(vec![b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nhi\n"]);
+        assert_eq!(client.get(None, true, soon()).unwrap().body, b"hi\n");
+        assert_eq!(
+            client.idle.lock().unwrap().len(),
+            1,
+            "kept for the next request"
+        );
+        // The raw server closed it after one answer: noticed before reuse.
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        assert!(client.idle_connection().is_none());
+    }
+
+    #[test]
+    fn answers_cut_short_fail_as_closed() {
+        let client = raw_server(vec![
+            b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhi",
+            b"HTTP/1.1 200 OK\r\n",
+        ]);
+        for waiting_for in ["the end of the body", "an answer"] {
+            let failure = client.get(None, false, soon()).unwrap_err();
+            assert_eq!(failure.kind, FailureKind::Closed);
+            assert_eq!(
+                failure.detail,
+                format!("connection closed before {waiting_for}")
+            );
+        }
+    }
+
     #[test]
     fn io_errors_by_kind() {
         use io::ErrorKind::*;

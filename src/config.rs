@@ -570,28 +570,23 @@ fn watch_command<E: Fn(&str) -> Option<String>>(
     let insecure = watch_setting(settings, "watch-insecure", |text| {
         cli::parse_go_bool(text).ok_or_else(|| "parse error".to_owned())
     })?;
+    let refuse = |message: &str, exit_code| {
+        Err(StartupError {
+            message: format!("{message}\n"),
+            exit_code,
+        })
+    };
     let trust = match (settings.string("watch-ca"), insecure) {
-        (Some(_), true) => {
-            return Err(StartupError {
-                message: "-watch-ca and -watch-insecure cannot be combined\n".to_owned(),
-                exit_code: 2,
-            })
-        }
+        (Some(_), true) => return refuse("-watch-ca and -watch-insecure cannot be combined", 2),
         (Some(bundle), false) => Trust::Bundle(bundle.into()),
         (None, true) => Trust::Any,
         (None, false) => Trust::System,
     };
     if raw.get("healthcheck").is_some() {
-        return Err(StartupError {
-            message: "-watch and -healthcheck cannot be combined\n".to_owned(),
-            exit_code: 2,
-        });
+        return refuse("-watch and -healthcheck cannot be combined", 2);
     }
     if !raw.positionals.is_empty() {
-        return Err(StartupError {
-            message: "Too many arguments!\n".to_owned(),
-            exit_code: 127,
-        });
+        return refuse("Too many arguments!", 127);
     }
     Ok(Command::Watch(Watch {
         url,

@@ -266,6 +266,45 @@ fn a_new_version_behind_the_same_port_is_seen_and_sigterm_ends_the_watch() {
 }
 
 #[test]
+fn replicas_are_recorded_from_x_served_by() {
+    // http-echo sends no X-Served-By yet: a minimal server on 127.0.0.1 plays two
+    // replicas in turn, one answer per connection, for a bounded number of them.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for (n, stream) in listener.incoming().take(200).enumerate() {
+            let Ok(mut stream) = stream else { continue };
+            let mut request = [0u8; 1024];
+            let _ = std::io::Read::read(&mut stream, &mut request);
+            let replica = if n % 2 == 0 {
+                "task=a az=z1"
+            } else {
+                "task=b az=z2"
+            };
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\nX-Served-By: {replica}\r\nContent-Length: 3\r\n\
+                 Connection: close\r\n\r\nok\n"
+            );
+            let _ = std::io::Write::write_all(&mut stream, answer.as_bytes());
+        }
+    });
+    let (code, summary, stderr) = watch(&format!("http://{addr}/"), "500ms", &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let replicas = summary["served_by"].as_array().unwrap();
+    let names: Vec<&str> = replicas
+        .iter()
+        .map(|r| r["served_by"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["task=a az=z1", "task=b az=z2"], "{summary}");
+    let answered: u64 = replicas.iter().map(|r| count(&r["requests"])).sum();
+    assert_eq!(answered, count(&summary["requests"]));
+    assert!(stderr.contains("new replica: task=b az=z2"), "{stderr}");
+    // No X-App-Version header: the version is null, the text is still there.
+    assert_eq!(summary["versions"][0]["app_version"], Value::Null);
+    assert_eq!(summary["versions"][0]["text"], "ok");
+}
+
+#[test]
 fn sigint_ends_the_watch_with_a_summary() {
     let (_server, addr) = Binary::serve(&["-text=x"], &[]);
     let mut watcher = Binary::spawn(&[&format!("-watch=http://{addr}/")], &[]);

@@ -8,7 +8,8 @@ Every file git tracks is read (binary files are skipped) and each line is checke
 - `#` and a number, the usual way of naming an issue or a pull request;
 - the word in WORD below, in any form and any case: the project never uses it, and
   says what is meant instead;
-- absolute paths of the development machine: anything under /work/, /root/ or /home/.
+- absolute paths of the development machine: anything in the top-level folders
+  work, root and home.
 
     scripts/docs/references.py [REPOSITORY]
 
@@ -35,7 +36,7 @@ PATTERNS = {
     # (page#1), an HTML entity (&#39;), a path.
     "number reference": re.compile(r"(?<![\w&/])#\d"),
     "outside word": re.compile(WORD, re.IGNORECASE),
-    # At the start of a path only: /var/lib/work/ is not /work/.
+    # At the start of a path only: a folder named work deeper down is another path.
     "machine path": re.compile(r"(?<![\w.~-])/(?:work|root|home)/"),
 }
 

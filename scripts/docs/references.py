@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Finds text in the repository that speaks of things outside the project.
 
-Every file git tracks is read (binary files are skipped) and each line is checked for:
+Every file git tracks is read (binary files are skipped) and each line, and each
+file's path, is checked for:
 
-- issue references: the word "issue" or "issues" followed by a number, as in prose
-  or in an issue tracker's address;
+- issue references: the word "issue" or "issues" followed by a number, as in prose,
+  in a file name (with - or _ between) or in an issue tracker's address;
 - `#` and a number, the usual way of naming an issue or a pull request;
 - the word in WORD below, in any form and any case: the project never uses it, and
   says what is meant instead;
@@ -13,8 +14,9 @@ Every file git tracks is read (binary files are skipped) and each line is checke
 
     scripts/docs/references.py [REPOSITORY]
 
-prints one line per finding (path:line: what: the line) and exits 1 if there is one,
-0 if there is none, 2 if the folder is not a git repository.
+prints one line per finding (path:line: what: the line; line 0 is the path itself)
+and exits 1 if there is one, 0 if there is none, 2 if the folder is not a git
+repository.
 
 No file and no line is exempt. The patterns below are written so that they do not
 match their own text (a character class, a group), and the tests build the strings
@@ -31,7 +33,7 @@ from pathlib import Path
 WORD = r"s[e]ed"
 
 PATTERNS = {
-    "issue reference": re.compile(r"\bissues?[\s#:/]*\d", re.IGNORECASE),
+    "issue reference": re.compile(r"\bissues?[\s#:/_-]*\d", re.IGNORECASE),
     # After a letter, digit, `&` or `/` a `#` is part of something else: an anchor
     # (page#1), an HTML entity (&#39;), a path.
     "number reference": re.compile(r"(?<![\w&/])#\d"),
@@ -72,8 +74,12 @@ def text_of(path: Path) -> str | None:
 
 
 def find_references(root: Path) -> list[Finding]:
+    """Every finding in the tracked files' text, and in their paths (as line 0)."""
     findings = []
     for name in tracked_files(root):
+        for kind, pattern in PATTERNS.items():
+            if kind != "machine path" and pattern.search(name):
+                findings.append(Finding(name, 0, kind, name))
         text = text_of(root / name)
         if text is None:
             continue

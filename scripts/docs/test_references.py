@@ -128,6 +128,11 @@ class WhatCountsAndWhatDoesNot(unittest.TestCase):
         }
         self.assertEqual(self.findings(clean), [])
 
+    def test_a_path_is_checked_too(self):
+        found = self.findings({f"tests/{WORD}_properties.hcl": "fine", "notes/issue" + "-7.md": "fine"})
+        self.assertEqual(sorted(found), [("notes/issue" + "-7.md", "issue reference"),
+                                         (f"tests/{WORD}_properties.hcl", "outside word")])
+
     def test_untracked_and_binary_files_are_not_read(self):
         root = new_repository({"tracked.bin": b"\0" + ISSUE.encode(), "ok.txt": "fine"})
         try:

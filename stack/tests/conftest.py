@@ -114,9 +114,13 @@ def engine_swarm():
     state = docker("info", "--format", "{{.Swarm.LocalNodeState}}")
     if state not in ("active", "inactive"):
         pytest.fail(f"this engine's swarm is '{state}'; it must be active or inactive")
+    # Joining a swarm creates this bridge, and leaving does not remove it.
+    had_gateway_bridge = bool(docker("network", "ls", "--quiet", "--filter", "name=^docker_gwbridge$"))
     yield state
     if state == "inactive":
         docker("swarm", "leave", "--force", check=False)
+        if not had_gateway_bridge:
+            docker("network", "rm", "docker_gwbridge", check=False)
 
 
 @pytest.fixture(scope="session")

@@ -1,31 +1,32 @@
 # Container image of http-echo: one static binary in an empty (scratch) image.
 #
-# Two ways to build the same image:
+# Two ways to put the binary in the same image:
 #
 #   docker build .
-#       With registry access: compiles in the pinned Rust stage below. For both
-#       architectures: docker buildx build --platform linux/amd64,linux/arm64 .
-#       (each platform compiles natively for itself, under emulation if need be).
+#       The default target, `release`: compiles in the pinned Rust stage, for each
+#       platform asked for (docker buildx build --platform linux/amd64,linux/arm64 .).
+#       Needs a registry (the Rust image) and BuildKit, Docker's builder since 23.0.
 #
-#   stack/build-image.sh [TAG]
-#       Offline, from a static binary built on the host by scripts/build-static.sh:
-#       the binary becomes a one-file image, passed in as BINARY_IMAGE, and only the
-#       `runtime` stage is built (--target runtime). The legacy builder builds every
-#       stage up to the target and none after it, so the Rust stage, whose base image
-#       would have to be pulled, is never touched on that path.
+#   docker build --target prebuilt --build-arg TARGETARCH=amd64 .
+#       Takes a static binary built outside Docker (scripts/build-static.sh) from the
+#       build context, at dist/<TARGETARCH>/http-echo (dist/amd64/, dist/arm64/),
+#       and pulls nothing. The release workflow fills dist/ from its build jobs and
+#       builds both platforms this way; stack/build-image.sh fills dist/ with the
+#       binary it builds here and builds the same stage. BuildKit sets TARGETARCH per
+#       platform; the legacy builder (an engine without buildx) needs it given.
+#
+# Stage order matters to the legacy builder, which builds every stage before the
+# target, in file order: `prebuilt` comes before the Rust stage, so that path never
+# needs the Rust image. (For the same reason the legacy builder cannot build the
+# default target without dist/; BuildKit builds only the stages a target uses.)
 #
 # Everything the image is (user, port, health check, labels, entry point) lives in
-# the `runtime` stage, shared by both paths; they differ only in where /http-echo
-# comes from.
-
-# An image holding only /http-echo, or scratch (the default) when the binary comes
-# from the Rust stage instead.
-ARG BINARY_IMAGE=scratch
+# the `runtime` stage, shared by both; they differ only in where /http-echo comes from.
 
 ######################################################################################
-# runtime: the final image's settings, on top of the binary (offline) or of nothing.
+# runtime: the final image's settings, without the binary.
 ######################################################################################
-FROM ${BINARY_IMAGE} AS runtime
+FROM scratch AS runtime
 
 ARG VERSION=unknown
 ARG REVISION=unknown
@@ -51,7 +52,15 @@ STOPSIGNAL SIGTERM
 ENTRYPOINT ["/http-echo"]
 
 ######################################################################################
-# compile: the static binary, with registry access (the default path only).
+# prebuilt: the runtime stage plus a binary built outside Docker (no registry needed).
+######################################################################################
+FROM runtime AS prebuilt
+ARG TARGETARCH
+# The file's mode comes from the build context: it must be executable there (0755).
+COPY dist/${TARGETARCH}/http-echo /http-echo
+
+######################################################################################
+# compile: the static binary, with registry access (the default target only).
 ######################################################################################
 FROM rust:1.95.0-slim-bookworm AS compile
 

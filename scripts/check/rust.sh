@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Rust suite: formatting, lints as errors, and every unit and integration test.
+# Rust suite: formatting, lints as errors, every unit and integration test, and the
+# README's install command, whose binary must run (scripts/smoke-binary.sh).
 set -euo pipefail
 source "$(dirname "$0")/../lib/common.sh"
 cd "$REPO_ROOT"
@@ -16,3 +17,11 @@ if have cargo-nextest; then
 else
     cargo test --workspace --locked --no-fail-fast
 fi
+
+log "the README's install: cargo install --locked --path . (into .cache/install), then run it"
+# As the README writes it. CARGO_INSTALL_ROOT keeps it out of ~/.cargo/bin; with
+# --path, cargo builds in this workspace's target/ directory, so a repeated run
+# reuses the release build instead of compiling everything again.
+install_root="$CACHE_DIR/install"
+CARGO_INSTALL_ROOT="$install_root" cargo install --locked --path .
+scripts/smoke-binary.sh "$install_root/bin/http-echo"

@@ -2,7 +2,9 @@
 
 Everything these tests create carries a name unique to the run (RUN_ID) and is
 removed at the end, also when a test fails: image tags, containers, networks, the
-stack, and the swarm itself when it was this run that started it.
+stack, and the swarm itself when the engine was in none before the run. The one
+exception is the README's stack (test_readme_stack.py), which runs under the README's
+own names; it too is removed, with the images it built.
 """
 
 import os
@@ -105,30 +107,41 @@ def published_port(container_id: str, port: int = 5678) -> int:
 # The swarm and the stack ###########################################################
 
 
-@pytest.fixture(scope="session")
-def swarm():
-    """A swarm to deploy into: the one this engine is in, or a one-node swarm of our own."""
+@pytest.fixture(scope="session", autouse=True)
+def engine_swarm():
+    """The engine's swarm state before any test ran; the swarm is left at the end if it
+    was inactive then, whoever started it (a fixture, or stack/up.sh as the README runs it)."""
     state = docker("info", "--format", "{{.Swarm.LocalNodeState}}")
-    started_here = state == "inactive"
-    if started_here:
-        docker("swarm", "init", "--advertise-addr", "127.0.0.1")
-    elif state != "active":
+    if state not in ("active", "inactive"):
         pytest.fail(f"this engine's swarm is '{state}'; it must be active or inactive")
+    # Joining a swarm creates this bridge, and leaving does not remove it.
+    had_gateway_bridge = bool(docker("network", "ls", "--quiet", "--filter", "name=^docker_gwbridge$"))
+    yield state
+    if state == "inactive":
+        docker("swarm", "leave", "--force", check=False)
+        if not had_gateway_bridge:
+            docker("network", "rm", "docker_gwbridge", check=False)
+
+
+@pytest.fixture(scope="session")
+def swarm(engine_swarm):
+    """A swarm to deploy into: the one this engine is in, or a one-node swarm of our own."""
+    if docker("info", "--format", "{{.Swarm.LocalNodeState}}") == "inactive":
+        docker("swarm", "init", "--advertise-addr", "127.0.0.1")
     if docker("info", "--format", "{{.Swarm.ControlAvailable}}") != "true":
         pytest.fail("this engine is a swarm worker; a stack can only be deployed from a manager")
-    yield
-    if started_here:
-        docker("swarm", "leave", "--force", check=False)
 
 
 class Stack:
-    """The stack as stack/up.sh deploys it, under a name unique to this run."""
+    """A stack as stack/up.sh deploys it: by default under a name and port unique to this
+    run; the README's own stack is `Stack("http-echo", 5678)`."""
 
-    def __init__(self, app_image_v1: str, app_image_v2: str, lb_image: str):
-        self.name = f"echo{RUN_ID}"
+    def __init__(self, name: str | None = None, port: int | None = None, images: dict | None = None,
+                 lb_image: str | None = None):
+        self.name = name or f"echo{RUN_ID}"
         self.app_service = f"{self.name}_app"
-        self.port = free_port()
-        self.images = {"v1": app_image_v1, "v2": app_image_v2}
+        self.port = port or free_port()
+        self.images = images or {}
         self.lb_image = lb_image
         self.text = None
 
@@ -153,7 +166,7 @@ class Stack:
         )
 
     def up(self, text: str) -> float:
-        """Deploys text "v1" or "v2" (each has its own image tag); returns the seconds
+        """Deploys a text that has its own image tag in `images`; returns the seconds
         stack/up.sh took, which waits for the rollout to finish."""
         started = time.monotonic()
         result = self.deploy(text, self.images[text])
@@ -180,12 +193,12 @@ class Stack:
         env = inspect(container_id).get("Config", {}).get("Env") or []
         return next((e.split("=", 1)[1] for e in env if e.startswith("ECHO_TEXT=")), None)
 
-    def settled(self, text: str) -> bool:
-        """Exactly REPLICAS running containers, all healthy, all serving `text`."""
+    def settled(self, text: str, replicas: int = REPLICAS) -> bool:
+        """Exactly `replicas` running containers, all healthy, all serving `text`."""
         running = self.app_containers()
         healthy = self.app_containers(health="healthy")
         return (
-            len(running) == REPLICAS
+            len(running) == replicas
             and sorted(running) == sorted(healthy)
             and all(self.text_of(c) == text for c in running)
         )
@@ -205,14 +218,12 @@ class Stack:
 
 @pytest.fixture(scope="module")
 def stack(swarm, image, lb_image):
-    """The stack, deployed with text "v1" and settled; removed at the end of the module.
-
-    Version 2 is the same build under its own tag, as a new release would be.
-    """
-    tags = {"v1": f"http-echo-test:{RUN_ID}-v1", "v2": f"http-echo-test:{RUN_ID}-v2"}
+    """The stack, deployed with text "v1" from its own tag of the image, and settled;
+    removed at the end of the module."""
+    tags = {"v1": f"http-echo-test:{RUN_ID}-v1"}
     for tag in tags.values():
         docker("tag", image, tag)
-    deployed = Stack(tags["v1"], tags["v2"], lb_image)
+    deployed = Stack(images=tags, lb_image=lb_image)
     try:
         seconds = deployed.up("v1")
         wait_for(lambda: deployed.settled("v1"), 60, f"{REPLICAS} healthy v1 replicas")

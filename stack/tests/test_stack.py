@@ -1,5 +1,6 @@
-"""The local stack under steady load: a rolling update, a failed release rolled back,
-a killed replica, a stopped replica.
+"""The local stack under steady load: a failed release rolled back, a killed replica,
+a stopped replica. (A successful roll under load is test_readme_stack.py's, run with
+the README's own command.)
 
 The load goes to the balancer on 127.0.0.1 only; the replicas are reached through it.
 Each test leaves the stack as it found it: REPLICAS healthy replicas.
@@ -46,32 +47,6 @@ def test_replicas_run_as_the_stack_file_says(stack):
     assert (update["Order"], update["Parallelism"]) == ("start-first", 1)
     assert service["TaskTemplate"]["RestartPolicy"]["Condition"] == "any"
     assert service["EndpointSpec"]["Mode"] == "dnsrr"
-
-
-def test_rolling_update_under_load_has_zero_failures(stack):
-    assert set(stack.answers(10)) == {"v1"}
-    with Load(stack.port, max_seconds=LOAD_LIMIT_SECONDS) as load:
-        load.wait_for_requests(50)
-        roll_started = time.monotonic()
-        up_seconds = stack.up("v2")
-        # Done: Swarm finished the update and no v1 replica is left, not even one
-        # still serving out its shutdown delay.
-        wait_for(lambda: stack.settled("v2"), 60, f"{REPLICAS} healthy v2 replicas and no v1 left")
-        done = time.monotonic()
-        load.wait_for_requests(200)
-    outcomes = load.outcomes()
-    during = [o for o in outcomes if o.finished >= roll_started and o.started <= done]
-    after = [o for o in outcomes if o.started >= done]
-
-    report(f"rolling update v1 -> v2: stack/up.sh {up_seconds:.1f} s, until no v1 left {done - roll_started:.1f} s")
-    report(f"rolling update, whole run: {summary(outcomes)}")
-    report(f"rolling update, during the roll: {summary(during)}")
-    report(f"rolling update, after it: {summary(after)}")
-
-    assert not [o for o in outcomes if not o.ok], failures_text(outcomes)
-    # Both kinds of client were exercised across the roll.
-    assert any(o.reused_connection for o in during) and any(not o.reused_connection for o in during)
-    assert after and {o.body for o in after} == {"v2\n"}
 
 
 def test_failed_release_is_rolled_back_under_load(stack, lb_image):

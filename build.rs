@@ -10,15 +10,26 @@ use std::time::{SystemTime, UNIX_EPOCH};
 fn main() {
     println!("cargo:rerun-if-env-changed=HTTP_ECHO_GIT_COMMIT");
     println!("cargo:rerun-if-env-changed=SOURCE_DATE_EPOCH");
-    // A new commit moves the branch ref (loose, or packed), not HEAD itself.
-    println!("cargo:rerun-if-changed=.git/HEAD");
-    println!("cargo:rerun-if-changed=.git/refs/heads");
-    println!("cargo:rerun-if-changed=.git/packed-refs");
+    // A new commit moves the branch ref (loose, or packed), not HEAD itself. Ask git
+    // where they are: in a linked worktree `.git` is a file, and HEAD and the refs
+    // live in two different directories. A path that does not exist would make
+    // cargo rerun this script, and so rebuild the crate, on every build.
+    if let (Some(git_dir), Some(common_dir)) = (
+        git(&["rev-parse", "--absolute-git-dir"]),
+        git(&["rev-parse", "--path-format=absolute", "--git-common-dir"]),
+    ) {
+        println!("cargo:rerun-if-changed={git_dir}/HEAD");
+        println!("cargo:rerun-if-changed={common_dir}/refs/heads");
+        let packed = format!("{common_dir}/packed-refs");
+        if std::path::Path::new(&packed).exists() {
+            println!("cargo:rerun-if-changed={packed}");
+        }
+    }
 
     let commit = std::env::var("HTTP_ECHO_GIT_COMMIT")
         .ok()
         .filter(|c| !c.is_empty())
-        .or_else(git_commit)
+        .or_else(|| git(&["rev-parse", "--short=12", "HEAD"]))
         .unwrap_or_else(|| "unknown".to_owned());
     let built = std::env::var("SOURCE_DATE_EPOCH")
         .ok()
@@ -33,14 +44,12 @@ fn main() {
     println!("cargo:rustc-env=HTTP_ECHO_BUILD_EPOCH={built}");
 }
 
-fn git_commit() -> Option<String> {
-    let out = Command::new("git")
-        .args(["rev-parse", "--short=12", "HEAD"])
-        .output()
-        .ok()?;
+/// What `git <args>` prints, trimmed; `None` outside a repository or without git.
+fn git(args: &[&str]) -> Option<String> {
+    let out = Command::new("git").args(args).output().ok()?;
     if !out.status.success() {
         return None;
     }
-    let commit = String::from_utf8(out.stdout).ok()?.trim().to_owned();
-    (!commit.is_empty()).then_some(commit)
+    let text = String::from_utf8(out.stdout).ok()?.trim().to_owned();
+    (!text.is_empty()).then_some(text)
 }

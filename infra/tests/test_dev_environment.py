@@ -1,5 +1,5 @@
-"""The dev environment as moto holds it after a real `terraform apply`: each seed
-property read back through the AWS API, not from Terraform's own view of it."""
+"""The dev environment as moto holds it after a real `terraform apply`: each property
+of the original deployment read back through the AWS API, not from Terraform's own view of it."""
 
 import json
 
@@ -308,7 +308,7 @@ def test_log_group_retention_and_encryption(dev, aws):
     assert group.get("kmsKeyId", "").startswith("arn:aws:kms:")
 
 
-def test_dashboard_shows_the_seed_metrics(dev, aws):
+def test_dashboard_shows_the_original_metrics(dev, aws):
     body = json.loads(aws("cloudwatch").get_dashboard(DashboardName=dev["dashboard_name"])["DashboardBody"])
     metrics = {line[1] for widget in body["widgets"] for line in widget["properties"].get("metrics", [])}
     assert {

@@ -5,7 +5,7 @@
 #   2. init (no backend, committed lock files read-only) and validate of every root
 #      and module;
 #   3. terraform test with a mocked AWS provider in every module and root: each
-#      property of the seed, the options, and every variable validation;
+#      property of the original deployment, the options, and every variable validation;
 #   4. a real apply of bootstrap, shared and dev against moto_server on 127.0.0.1,
 #      read back through boto3 (infra/tests, pytest), a re-plan that must be empty,
 #      then destroy;

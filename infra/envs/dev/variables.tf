@@ -104,7 +104,7 @@ variable "desired_count" {
 }
 
 variable "autoscaling" {
-  description = "Autoscaling settings (see the service module); thresholds default to the seed's 85 % / 10 %."
+  description = "Autoscaling settings (see the service module); thresholds default to the original deployment's 85 % / 10 %."
   type = object({
     policy                  = optional(string, "step")
     min_capacity            = optional(number, 2)

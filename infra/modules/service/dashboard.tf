@@ -1,4 +1,4 @@
-# One CloudWatch dashboard with what the seed watches: CPU, memory, running
+# One CloudWatch dashboard with what the original deployment watches: CPU, memory, running
 # tasks, requests, 4xx/5xx, response time and target health, plus the alarms.
 
 locals {

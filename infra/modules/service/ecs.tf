@@ -4,7 +4,7 @@
 # Who owns what (so Terraform and CI never fight): Terraform owns the task
 # definition. A deploy is `terraform apply -var container_image=...`, which
 # registers a new revision and points the service at it. The running task count
-# belongs to autoscaling once the service exists: desired_count only seeds it.
+# belongs to autoscaling once the service exists: desired_count only sets its start.
 
 resource "aws_cloudwatch_log_group" "this" {
   #checkov:skip=CKV_AWS_338:Retention is a per-environment value (log_retention_days); an access log of an echo server is not kept for a year.

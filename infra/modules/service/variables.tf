@@ -165,7 +165,7 @@ variable "shutdown_timeout_seconds" {
 ################################################################################
 
 variable "listener_port" {
-  description = "Port of the ALB's HTTP listener (the seed serves on 5678). With a domain_name it redirects to HTTPS."
+  description = "Port of the ALB's HTTP listener (the original deployment serves on 5678). With a domain_name it redirects to HTTPS."
   type        = number
   default     = 5678
 
@@ -246,7 +246,7 @@ variable "access_logs" {
 }
 
 ################################################################################
-# TLS and DNS (the seed's next steps): on when domain_name is set
+# TLS and DNS (the next steps of the original deployment): on when domain_name is set
 ################################################################################
 
 variable "domain_name" {
@@ -343,7 +343,7 @@ variable "container_insights" {
 
 variable "autoscaling" {
   description = <<-EOT
-    How the task count follows CPU. policy "step" (the seed's): CloudWatch alarms
+    How the task count follows CPU. policy "step" (the original deployment's): CloudWatch alarms
     scale out by one task above cpu_scale_out_threshold % and in by one below
     cpu_scale_in_threshold %, each alarm also notifying the SNS topic.
     policy "target_tracking": AWS keeps average CPU near cpu_target %.

@@ -1,5 +1,5 @@
-# The service module with its defaults, against a mocked AWS: every property the
-# seed names (and the ones we add) is asserted on what Terraform would create.
+# The service module with its defaults, against a mocked AWS: every property of
+# the original deployment (and the ones we add) is asserted on what Terraform would create.
 
 mock_provider "aws" {
   source = "../../tests/mocks"
@@ -25,7 +25,7 @@ run "load_balancer" {
   }
   assert {
     condition     = aws_lb_listener.http.port == 5678 && aws_lb_listener.http.protocol == "HTTP"
-    error_message = "The seed's listener is HTTP on port 5678."
+    error_message = "The original deployment's listener is HTTP on port 5678."
   }
   assert {
     condition     = aws_lb_listener.http.default_action[0].type == "forward" && aws_lb_listener.http.default_action[0].target_group_arn == aws_lb_target_group.this.arn
@@ -105,7 +105,7 @@ run "tasks_private_without_public_ip" {
 run "rolling_deployment" {
   assert {
     condition     = aws_ecs_service.this.desired_count == 2
-    error_message = "The service starts with the seed's 2 tasks."
+    error_message = "The service starts with the original deployment's 2 tasks."
   }
   assert {
     condition     = aws_ecs_service.this.deployment_maximum_percent == 200 && aws_ecs_service.this.deployment_minimum_healthy_percent == 100

@@ -108,7 +108,11 @@ resource "aws_lb" "this" {
 
 resource "aws_lb_target_group" "this" {
   #checkov:skip=CKV_AWS_378:TLS ends at the ALB (ACM certificates cannot be exported to the tasks); ALB-to-task traffic stays inside the VPC, between two security groups that admit only each other.
-  name        = "${var.name}-tg"
+  # A target group cannot be changed in place (port, protocol, target type, VPC)
+  # and two cannot share a name: the name carries a digest of those settings, so
+  # a replacement is created under a new name before the old one goes. The name
+  # keeps the environment's prefix, which the deploy roles' permissions match.
+  name        = "${var.name}-${substr(sha1(jsonencode([var.container_port, "HTTP", "ip", var.vpc_id])), 0, 6)}"
   port        = var.container_port
   protocol    = "HTTP"
   target_type = "ip"
@@ -129,6 +133,10 @@ resource "aws_lb_target_group" "this" {
   }
 
   tags = var.tags
+
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 ################################################################################

@@ -145,10 +145,15 @@ def write(rendered: Rendered, directory: str) -> None:
 
 def allowed(role: Role | Node, action: str, resource: str, context: dict | None = None,
             resource_policy: dict | None = None) -> bool:
-    """Would AWS allow `role` this call, by its policies, boundary and the resource's policy?"""
+    """Would AWS allow `role` this call, by its policies, boundary and the resource's policy?
+
+    Every request here is made in the deployment's region, as AWS says in
+    aws:RequestedRegion (principalmapper adds the principal's own keys itself).
+    """
     node = role.node() if isinstance(role, Role) else role
     owner = ACCOUNT if resource_policy is not None else None
-    return local_check_authorization_full(node, action, resource, dict(context or {}), resource_policy, owner)
+    request = {"aws:RequestedRegion": REGION, **(context or {})}
+    return local_check_authorization_full(node, action, resource, request, resource_policy, owner)
 
 
 def web_identity_admits(trust: dict, provider_arn: str, claims: dict[str, str], role_arn: str) -> bool:

@@ -351,9 +351,10 @@ INTENDED = {
 
 
 def test_c_every_github_role_admits_one_job_context(policies):
-    assert set(INTENDED) <= set(policies.roles)
-    problems = []
+    problems = [f"{name}: no such role" for name in INTENDED if name not in policies.roles]
     for name, (environment, branch) in INTENDED.items():
+        if name not in policies.roles:
+            continue
         role = policies.roles[name]
         if principals(role.trust) != [("Federated", PROVIDER)]:
             problems.append(f"{name}: trusts {principals(role.trust)}")

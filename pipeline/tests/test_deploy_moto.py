@@ -184,43 +184,36 @@ def second_runner(tmp_path_factory):
     return copy
 
 
-def test_a_saved_plan_is_shown_then_applied_elsewhere(moto, deploy, dev, tmp_path, second_runner):
-    image = f"{ECR}@{digest_of('build reviewed before it is applied')}"
-    plan_file = tmp_path / "dev.tfplan"
-    summary = tmp_path / "summary.md"
-    planned = deploy(moto, "dev", image, "--save-plan", str(plan_file), GITHUB_STEP_SUMMARY=str(summary))
-    assert planned.returncode == 0, planned.stderr[-3000:]
-    assert plan_file.stat().st_size > 0
-    assert image not in service_images(moto)
-    shown = summary.read_text()
-    assert f"### Plan of dev for {image}" in shown and "module.service.aws_ecs_task_definition.this" in shown
-    applied = deploy(moto, "dev", image, "--apply-plan", str(plan_file), "--skip-smoke-test", infra_copy=second_runner)
-    assert applied.returncode == 0, applied.stderr[-3000:]
-    assert image in service_images(moto)
-
-
-def test_a_stale_plan_is_refused(moto, deploy, dev, tmp_path):
+def test_a_saved_plan_is_applied_elsewhere_and_a_stale_or_foreign_one_refused(moto, deploy, dev, tmp_path,
+                                                                             second_runner):
+    # Two reviews pending: plans of two candidates, made from the same state.
     first, second = (f"{ECR}@{digest_of(f'candidate {n}')}" for n in (1, 2))
-    stale = tmp_path / "stale.tfplan"
-    fresh = tmp_path / "fresh.tfplan"
-    assert deploy(moto, "dev", first, "--save-plan", str(stale)).returncode == 0
-    assert deploy(moto, "dev", second, "--save-plan", str(fresh)).returncode == 0
-    assert deploy(moto, "dev", second, "--apply-plan", str(fresh), "--skip-smoke-test").returncode == 0
+    first_plan, second_plan = tmp_path / "first.tfplan", tmp_path / "second.tfplan"
+    summary = tmp_path / "summary.md"
+    for image, plan_file in ((first, first_plan), (second, second_plan)):
+        planned = deploy(moto, "dev", image, "--save-plan", str(plan_file), GITHUB_STEP_SUMMARY=str(summary))
+        assert planned.returncode == 0, planned.stderr[-3000:]
+    shown = summary.read_text()
+    assert f"### Plan of dev for {second}" in shown and "module.service.aws_ecs_task_definition.this" in shown
+    assert second not in service_images(moto)
+
+    # A plan is applied only with the image it was made for (checked before anything runs).
+    foreign = deploy(moto, "dev", first, "--apply-plan", str(second_plan), "--skip-smoke-test")
+    assert foreign.returncode == 1
+    assert f"deploys {second} to dev, not {first} to dev" in foreign.stderr
+
+    # The approved plan is applied by another runner, from its own checkout.
+    applied = deploy(moto, "dev", second, "--apply-plan", str(second_plan), "--skip-smoke-test",
+                     infra_copy=second_runner)
+    assert applied.returncode == 0, applied.stderr[-3000:]
+    assert service_images(moto) == [second]
+
+    # The other plan was made from a state that no longer is: refused, nothing changes.
     before = service(moto)["taskDefinition"]
-    result = deploy(moto, "dev", first, "--apply-plan", str(stale), "--skip-smoke-test")
-    assert result.returncode == 1
-    assert result.stderr.strip().splitlines()[-1].startswith("deploy: error: the saved plan is stale")
+    stale = deploy(moto, "dev", first, "--apply-plan", str(first_plan), "--skip-smoke-test")
+    assert stale.returncode == 1
+    assert stale.stderr.strip().splitlines()[-1].startswith("deploy: error: the saved plan is stale")
     assert service(moto)["taskDefinition"] == before
-
-
-def test_a_plan_for_another_image_is_refused(moto, deploy, dev, tmp_path):
-    planned_image = f"{ECR}@{digest_of('the reviewed build')}"
-    plan_file = tmp_path / "reviewed.tfplan"
-    assert deploy(moto, "dev", planned_image, "--save-plan", str(plan_file)).returncode == 0
-    other = f"{ECR}@{digest_of('another build')}"
-    result = deploy(moto, "dev", other, "--apply-plan", str(plan_file), "--skip-smoke-test")
-    assert result.returncode == 1
-    assert f"deploys {planned_image} to dev, not {other} to dev" in result.stderr
 
 
 def service_images(moto):

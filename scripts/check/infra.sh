@@ -91,8 +91,10 @@ apply_against_moto() {
     }
     apply_root envs/shared || fail "shared apply failed"
     ecr="$(terraform -chdir="$copy/envs/shared" output -raw ecr_repository_url)"
-    apply_root envs/dev-access || fail "dev-access apply failed"
-    apply_root envs/prod-access || fail "prod-access apply failed"
+    apply_root envs/prod-access &
+    local access_pid=$!
+    apply_root envs/dev-access || { wait "$access_pid"; fail "dev-access apply failed"; }
+    wait "$access_pid" || fail "prod-access apply failed"
 
     # A deploy exactly as the pipeline makes it: the image by tag from the shared
     # repository. moto runs no containers, so nothing would ever be steady. dev and

@@ -15,9 +15,18 @@ Steps, each of which stops the deploy when it fails:
   4. wait until the ECS service is stable on that task definition, failing as soon as
      the deployment circuit breaker stops or rolls back the deployment (rollout.py);
   5. smoke-test the environment's URL (smoke_test.py). --skip-smoke-test skips it,
-     loudly, for emulators whose load balancer has no address (moto).
+     loudly, for emulators whose load balancer has no address (moto);
+  6. warn when nobody would hear of the environment's alarms (no confirmed
+     subscription on its SNS topic).
 
-Exit status: 0 deployed; 1 the deploy failed; 2 bad input (nothing was changed).
+Plan now, apply after a review (prod): --save-plan FILE stops after step 2's plan,
+writes the saved plan to FILE and what it changes (terraform show) to the job
+summary; later --apply-plan FILE applies exactly that plan, after checking it is
+for this environment and image, and goes on with steps 3-6. Terraform refuses a plan
+whose state has changed since it was made (a stale plan): plan again.
+
+Exit status: 0 deployed (or planned); 1 the deploy failed; 2 bad input (nothing was
+changed).
 Each failure is one line on stderr starting with "deploy: error:".
 """
 
@@ -96,6 +105,11 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
                         help="seconds to wait for the service to be stable [DEPLOY_TIMEOUT, 1200]")
     parser.add_argument("--poll-interval", type=float, default=os.environ.get("DEPLOY_POLL_INTERVAL", "15"),
                         help="seconds between two looks at the service [DEPLOY_POLL_INTERVAL, 15]")
+    saved = parser.add_mutually_exclusive_group()
+    saved.add_argument("--save-plan", type=Path, metavar="FILE",
+                       help="plan only: write the saved plan to FILE and its summary to the job summary")
+    saved.add_argument("--apply-plan", type=Path, metavar="FILE",
+                       help="apply the plan saved in FILE by --save-plan (refused if stale), then verify")
     parser.add_argument("--skip-smoke-test", action="store_true", default=None,
                         help="do not request the service URL (for emulators without a reachable "
                              "load balancer); the skip is reported [DEPLOY_SKIP_SMOKE_TEST=1]")
@@ -119,7 +133,13 @@ def check_inputs(arguments: argparse.Namespace) -> image_reference.ImageReferenc
         raise BadInput(f"no Terraform configuration in {arguments.infra_dir}")
     if arguments.timeout <= 0 or arguments.poll_interval <= 0:
         raise BadInput("--timeout and --poll-interval must be positive")
+    if arguments.apply_plan is not None and not arguments.apply_plan.is_file():
+        raise BadInput(f"no saved plan at {arguments.apply_plan}")
     return image
+
+
+# What Terraform says when a saved plan no longer matches the state it was made from.
+STALE_PLAN = "Saved plan is stale"
 
 
 def terraform(infra_dir: Path, *args: str, capture: bool = False) -> str:
@@ -129,27 +149,74 @@ def terraform(infra_dir: Path, *args: str, capture: bool = False) -> str:
         result = subprocess.run(
             command, check=False, text=True, stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE if capture else sys.stderr,
+            stderr=subprocess.PIPE,
         )
     except FileNotFoundError:
         raise DeployFailed("terraform is not installed (not on PATH)") from None
+    # Terraform's errors go to the log as they would have; they are also read here.
+    sys.stderr.write(result.stderr)
     if result.returncode != 0:
+        if STALE_PLAN in result.stderr:
+            raise DeployFailed("the saved plan is stale: the state changed after it was made "
+                               "(another apply ran); nothing was applied, plan again")
         raise DeployFailed(f"terraform {args[0]} failed with exit code {result.returncode} (its output is above)")
     return result.stdout if capture else ""
 
 
-def apply(arguments: argparse.Namespace, image: image_reference.ImageReference) -> dict[str, str]:
-    """Apply the environment's Terraform with the image; return its outputs."""
-    infra_dir = arguments.infra_dir
+def init(arguments: argparse.Namespace) -> None:
     # The root's backend.hcl (state key, region, locking) first; then what the caller
     # adds (the state bucket, which names the account, so it is not committed).
+    infra_dir = arguments.infra_dir
     backend = (["backend.hcl"] if (infra_dir / "backend.hcl").is_file() else []) + arguments.backend_config
     terraform(infra_dir, "init", "-input=false", "-reconfigure", *(f"-backend-config={value}" for value in backend))
-    with tempfile.TemporaryDirectory(prefix="deploy-plan-") as scratch:
-        plan = str(Path(scratch) / "deploy.tfplan")
-        # Plan then apply that very plan: what the log shows is what gets applied.
-        terraform(infra_dir, "plan", "-input=false", "-lock-timeout=10m", f"-out={plan}",
-                  f"-var=container_image={image}")
-        terraform(infra_dir, "apply", "-input=false", "-lock-timeout=10m", plan)
+
+
+def plan(arguments: argparse.Namespace, image: image_reference.ImageReference, plan_file: Path) -> None:
+    terraform(arguments.infra_dir, "plan", "-input=false", "-lock-timeout=10m", f"-out={plan_file.resolve()}",
+              f"-var=container_image={image}")
+
+
+def save_plan(arguments: argparse.Namespace, image: image_reference.ImageReference) -> None:
+    """Plan only, for a review before the apply: the plan file and what it changes."""
+    log(f"planning {image} for {arguments.environment}")
+    init(arguments)
+    plan(arguments, image, arguments.save_plan)
+    shown = terraform(arguments.infra_dir, "show", "-no-color", str(arguments.save_plan.resolve()), capture=True)
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(summary, "a", encoding="utf-8") as handle:
+            handle.write(f"### Plan of {arguments.environment} for {image}\n\n"
+                         "Approving the deployment applies exactly this plan.\n\n"
+                         f"```\n{shown}```\n")
+    print(shown, end="")
+    log(f"saved the plan of {arguments.environment} in {arguments.save_plan}")
+
+
+def check_saved_plan(arguments: argparse.Namespace, image: image_reference.ImageReference) -> None:
+    """The saved plan must be the one for this environment and this image."""
+    shown = json.loads(terraform(arguments.infra_dir, "show", "-json", str(arguments.apply_plan.resolve()),
+                                 capture=True))
+    variables = {name: value.get("value") for name, value in (shown.get("variables") or {}).items()}
+    if variables.get("container_image") != str(image) or variables.get("environment") != arguments.environment:
+        raise DeployFailed(
+            f"the saved plan {arguments.apply_plan} deploys {variables.get('container_image')} to "
+            f"{variables.get('environment')}, not {image} to {arguments.environment}: nothing was applied"
+        )
+
+
+def apply(arguments: argparse.Namespace, image: image_reference.ImageReference) -> dict[str, str]:
+    """Apply the environment's Terraform with the image (or the saved plan); return its outputs."""
+    infra_dir = arguments.infra_dir
+    init(arguments)
+    if arguments.apply_plan is not None:
+        check_saved_plan(arguments, image)
+        terraform(infra_dir, "apply", "-input=false", "-lock-timeout=10m", str(arguments.apply_plan.resolve()))
+    else:
+        with tempfile.TemporaryDirectory(prefix="deploy-plan-") as scratch:
+            plan_file = Path(scratch) / "deploy.tfplan"
+            # Plan then apply that very plan: what the log shows is what gets applied.
+            plan(arguments, image, plan_file)
+            terraform(infra_dir, "apply", "-input=false", "-lock-timeout=10m", str(plan_file))
     raw = json.loads(terraform(infra_dir, "output", "-json", capture=True))
     outputs = {name: value.get("value") for name, value in raw.items()}
     missing = [name for name in REQUIRED_OUTPUTS if not outputs.get(name)]
@@ -197,6 +264,30 @@ def wait_for_service(ecs, outputs: dict[str, str], task_definition_arn: str, app
         time.sleep(poll_interval)
 
 
+def warning_line(title: str, message: str) -> None:
+    prefix = f"::warning title={title}::" if os.environ.get("GITHUB_ACTIONS") == "true" else ""
+    print(f"{prefix}deploy: warning: {message}", file=sys.stderr, flush=True)
+
+
+def warn_unless_someone_listens(sns, topic_arn: str | None) -> None:
+    """Alarms and failed deployments reach people only through a confirmed subscription."""
+    if not topic_arn:
+        return
+    subscriptions = []
+    for page in sns.get_paginator("list_subscriptions_by_topic").paginate(TopicArn=topic_arn):
+        subscriptions += page.get("Subscriptions", [])
+    confirmed = [s for s in subscriptions if s.get("SubscriptionArn", "").startswith("arn:")]
+    if confirmed:
+        return
+    pending = len(subscriptions)
+    warning_line("nobody hears the alarms", (
+        f"{topic_arn} has no confirmed subscription ({pending} waiting for confirmation): alarms and failed "
+        "deployments reach nobody; set alarm_emails in the environment's terraform.tfvars and confirm the e-mail"
+        if pending else
+        f"{topic_arn} has no subscription: alarms and failed deployments reach nobody; set alarm_emails in "
+        "the environment's terraform.tfvars"))
+
+
 def report_to_github(values: dict[str, str]) -> None:
     """Hand the results to later workflow steps (the environment's URL, for one)."""
     path = os.environ.get("GITHUB_OUTPUT")
@@ -209,6 +300,9 @@ def report_to_github(values: dict[str, str]) -> None:
 def deploy(arguments: argparse.Namespace, image: image_reference.ImageReference) -> None:
     import boto3  # only now: the input checks above must work without it
 
+    if arguments.save_plan is not None:
+        save_plan(arguments, image)
+        return
     log(f"deploying {image} to {arguments.environment}")
     applied_at = datetime.now(timezone.utc)
     outputs = apply(arguments, image)
@@ -223,6 +317,7 @@ def deploy(arguments: argparse.Namespace, image: image_reference.ImageReference)
             smoke_test.check(outputs["service_url"], log=log)
         except smoke_test.SmokeTestFailed as failure:
             raise DeployFailed(str(failure)) from None
+    warn_unless_someone_listens(boto3.client("sns"), outputs.get("sns_topic_arn"))
     report_to_github({"service_url": outputs["service_url"], "task_definition_arn": task_definition_arn,
                       "image": str(image)})
     log(f"deployed {image} to {arguments.environment}: {outputs['service_url']}")

@@ -1,10 +1,12 @@
-"""Fixtures for reading the dev environment back from moto_server.
+"""Fixtures for reading the environments and their policies back from moto_server.
 
-scripts/check/infra.sh applies bootstrap, shared and dev against moto_server, then
-runs these tests with INFRA_OUTPUTS naming a JSON file that holds the roots'
-`terraform output -json` (under "dev" and "shared"), the state bucket and the image
-deployed. AWS_ENDPOINT_URL, AWS_CA_BUNDLE and the fake credentials come from
-moto_start, so every boto3 client here talks to moto and nothing else.
+scripts/check/infra.sh applies bootstrap, shared, dev-access, prod-access, dev and
+prod against moto_server, then runs these tests with INFRA_OUTPUTS naming a JSON
+file that holds the roots' `terraform output -json` (under "dev", "prod", "shared",
+"dev-access", "prod-access"), the state bucket, the image deployed and the alarm
+address, and INFRA_POLICY_DIR naming where the rendered policies are written.
+AWS_ENDPOINT_URL, AWS_CA_BUNDLE and the fake credentials come from moto_start, so
+every boto3 client here talks to moto and nothing else.
 """
 
 import json
@@ -23,11 +25,12 @@ def outputs() -> dict:
         pytest.fail("AWS_ENDPOINT_URL does not point at moto_server on 127.0.0.1; refusing to talk to AWS")
     with open(path, encoding="utf-8") as handle:
         raw = json.load(handle)
+    roots = ("dev", "prod", "shared", "dev-access", "prod-access")
     return {
-        "dev": {name: output["value"] for name, output in raw["dev"].items()},
-        "shared": {name: output["value"] for name, output in raw["shared"].items()},
+        **{root: {name: output["value"] for name, output in raw[root].items()} for root in roots},
         "state_bucket": raw["state_bucket"],
         "image": raw["image"],
+        "alarm_email": raw["alarm_email"],
     }
 
 
@@ -47,3 +50,15 @@ def aws():
         return clients[service]
 
     return client
+
+
+@pytest.fixture(scope="session")
+def policies(aws):
+    """Every IAM policy in moto's account, rendered with every ARN known (iam_policies.py)."""
+    import iam_policies
+
+    rendered = iam_policies.render(aws)
+    directory = os.environ.get("INFRA_POLICY_DIR")
+    if directory:
+        iam_policies.write(rendered, directory)
+    return rendered

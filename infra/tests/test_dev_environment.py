@@ -1,5 +1,5 @@
-"""The dev environment as moto holds it after a real `terraform apply`: each seed
-property read back through the AWS API, not from Terraform's own view of it."""
+"""The dev environment as moto holds it after a real `terraform apply`: each property
+of the original deployment read back through the AWS API, not from Terraform's own view of it."""
 
 import json
 
@@ -277,20 +277,33 @@ def test_cpu_alarms_scale_at_85_and_10_percent_and_notify(dev, alarms, policies)
 
 
 def test_every_alarm_notifies_the_topic(dev, alarms):
-    assert set(alarms) == set(dev["alarm_names"]) and len(alarms) == 8
+    assert set(alarms) == set(dev["alarm_names"]) and len(alarms) == 9
     for name, alarm in alarms.items():
         assert dev["sns_topic_arn"] in alarm["AlarmActions"], name
+
+
+def test_rollback_alarm_is_an_error_rate_over_two_minutes(alarms):
     target_5xx = alarms["http-echo-dev-target-5xx"]
-    assert (target_5xx["MetricName"], target_5xx["Threshold"]) == ("HTTPCode_Target_5XX_Count", 5.0)
+    assert (target_5xx["Threshold"], target_5xx["EvaluationPeriods"], target_5xx["DatapointsToAlarm"]) == (5.0, 2, 2)
+    queries = {query["Id"]: query for query in target_5xx["Metrics"]}
+    assert queries["error_rate"]["Expression"] == "IF(requests > 0, 100 * FILL(errors, 0) / requests, 0)"
+    assert queries["errors"]["MetricStat"]["Metric"]["MetricName"] == "HTTPCode_Target_5XX_Count"
+    assert queries["requests"]["MetricStat"]["Metric"]["MetricName"] == "RequestCount"
+
+
+def test_undelivered_deployment_events_raise_an_alarm(alarms):
+    alarm = alarms["http-echo-dev-undelivered-deployment-events"]
+    assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/Events", "FailedInvocations")
+    assert alarm["Dimensions"] == [{"Name": "RuleName", "Value": "http-echo-dev-deployment-problems"}]
 
 
 # Notifications, logs, dashboard ---------------------------------------------------
 
 
-def test_sns_topic_has_the_email_subscription(dev, aws):
+def test_sns_topic_has_the_email_subscription(dev, outputs, aws):
     sns = aws("sns")
     subscriptions = sns.list_subscriptions_by_topic(TopicArn=dev["sns_topic_arn"])["Subscriptions"]
-    assert [(s["Protocol"], s["Endpoint"]) for s in subscriptions] == [("email", "http-echo-alerts@example.com")]
+    assert [(s["Protocol"], s["Endpoint"]) for s in subscriptions] == [("email", outputs["alarm_email"])]
     attributes = sns.get_topic_attributes(TopicArn=dev["sns_topic_arn"])["Attributes"]
     assert attributes.get("KmsMasterKeyId", "").startswith("arn:aws:kms:")
 
@@ -308,7 +321,7 @@ def test_log_group_retention_and_encryption(dev, aws):
     assert group.get("kmsKeyId", "").startswith("arn:aws:kms:")
 
 
-def test_dashboard_shows_the_seed_metrics(dev, aws):
+def test_dashboard_shows_the_original_metrics(dev, aws):
     body = json.loads(aws("cloudwatch").get_dashboard(DashboardName=dev["dashboard_name"])["DashboardBody"])
     metrics = {line[1] for widget in body["widgets"] for line in widget["properties"].get("metrics", [])}
     assert {
@@ -334,22 +347,24 @@ def test_ecr_repository_settings(outputs, aws):
     assert repository["imageScanningConfiguration"]["scanOnPush"] is True
     assert repository["encryptionConfiguration"]["encryptionType"] == "KMS"
     rules = json.loads(ecr.get_lifecycle_policy(repositoryName="http-echo")["lifecyclePolicyText"])["rules"]
-    assert [(r["selection"]["tagStatus"], r["action"]["type"]) for r in rules] == [("untagged", "expire"), ("any", "expire")]
+    assert [(r["rulePriority"], r["selection"]["tagStatus"], r["selection"].get("tagPrefixList")) for r in rules] == [
+        (1, "tagged", ["prod-deployed-"]), (2, "tagged", ["dev-verified-"]), (3, "untagged", None), (4, "any", None),
+    ]
 
 
-def test_deploy_roles_trust_one_github_environment_each(outputs, aws):
+def test_deployment_roles_trust_one_job_context_each(outputs, aws):
+    # What each trust policy admits, evaluated, is in test_policy_evaluation.py; this
+    # reads back that the roles exist with the subjects the roots output.
     iam = aws("iam")
-    expected = {"dev": "repo:example-org/http-echo:environment:dev", "prod": "repo:example-org/http-echo:environment:production"}
-    assert set(outputs["shared"]["deploy_role_arns"]) == set(expected)
-    for environment, arn in outputs["shared"]["deploy_role_arns"].items():
-        trust = iam.get_role(RoleName=arn.rsplit("/", 1)[1])["Role"]["AssumeRolePolicyDocument"]
+    subjects = {**outputs["dev-access"]["role_subjects"], **outputs["prod-access"]["role_subjects"]}
+    assert set(subjects) == {"http-echo-deploy-dev", "http-echo-plan-dev", "http-echo-promotion-reader-dev",
+                             "http-echo-deploy-prod", "http-echo-plan-prod"}
+    for name, subject in subjects.items():
+        trust = iam.get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"]
         if isinstance(trust, str):
             trust = json.loads(trust)
         [statement] = trust["Statement"]
-        assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
-        assert statement["Principal"]["Federated"] == outputs["shared"]["github_oidc_provider_arn"]
-        assert statement["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"] == expected[environment]
-        assert statement["Condition"]["StringEquals"]["token.actions.githubusercontent.com:aud"] == "sts.amazonaws.com"
+        assert statement["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"] == subject
 
 
 def test_state_bucket_holds_the_states_and_no_stale_lock(outputs, aws):
@@ -361,5 +376,6 @@ def test_state_bucket_holds_the_states_and_no_stale_lock(outputs, aws):
     block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
     assert all(block.values()) and len(block) == 4
     keys = {item["Key"] for item in s3.list_objects_v2(Bucket=bucket).get("Contents", [])}
-    assert {"shared/terraform.tfstate", "dev/terraform.tfstate"} <= keys
+    assert {"shared/terraform.tfstate", "dev-access/terraform.tfstate", "prod-access/terraform.tfstate",
+            "dev/terraform.tfstate", "prod/terraform.tfstate"} <= keys
     assert not [key for key in keys if key.endswith(".tflock")], "a lock file outlived its apply"

@@ -108,13 +108,19 @@ def initial_task_count() -> str:
     return match.group(1) if match else "2"  # the root's default
 
 
+# Images whose reference contains this are rolled back by the test's moto_server.
+ROLLED_BACK = "rolled-back"
+
+
 @pytest.fixture(scope="session")
 def moto():
     """moto_server whose new ECS services run their desired tasks at once (stable)."""
     # moto reads this when a service is created: that many tasks "run" at once, and
     # the rollout is COMPLETED when they are at least the desired count. It must be
     # exactly that count: Terraform's wait for steady state wants running == desired.
-    server = MotoServer({"MOTO_ECS_SERVICE_RUNNING": initial_task_count()})
+    server = MotoServer({"MOTO_ECS_SERVICE_RUNNING": initial_task_count(),
+                         # An image whose reference holds this text is rolled back (scripts/moto/server.py).
+                         "MOTO_ECS_ROLLBACK_IMAGES_CONTAINING": ROLLED_BACK})
     yield server
     server.stop()
 

@@ -2,6 +2,11 @@
 moto_server (state in moto's S3), then the script reads the task definition back, waits
 for the ECS service and judges its rollout.
 
+Plan now, apply later (prod's review): a saved plan is applied from another copy of
+infra/ (another runner), a plan made stale by another apply is refused, and so is a
+plan for another image. A rollout that ECS rolls back (emulated by the test's
+moto_server for images named "rolled-back") fails the apply itself.
+
 What moto cannot do is skipped explicitly: the smoke test (the load balancer's name
 does not resolve, and must not be looked up: tests reach only 127.0.0.1), with
 --skip-smoke-test or DEPLOY_SKIP_SMOKE_TEST=1, which the script reports. The smoke test
@@ -19,7 +24,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import PIPELINE, REPO_ROOT, MotoServer
+from conftest import PIPELINE, REPO_ROOT, ROLLED_BACK, MotoServer
 
 ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com/http-echo"
 STATE_BUCKET = "http-echo-tfstate-test"
@@ -46,10 +51,11 @@ def backend_file(moto: MotoServer, directory) -> str:
 
 @pytest.fixture(scope="module")
 def deploy(terraform_env, infra):
-    """Runs pipeline/deploy.py on the copy of infra/ against one moto_server."""
-    def run(moto: MotoServer, environment: str, image: str, *extra: str, **env: str):
+    """Runs pipeline/deploy.py on the copy of infra/ (or another, infra=) against one moto_server."""
+    def run(moto: MotoServer, environment: str, image: str, *extra: str, infra_copy=None, **env: str):
+        infra_dir = (infra_copy or infra) / "envs" / environment
         command = [sys.executable, str(PIPELINE / "deploy.py"), "--environment", environment, "--image", image,
-                   "--infra-dir", str(infra / "envs" / environment),
+                   "--infra-dir", str(infra_dir),
                    "--backend-config", str(infra / "moto.backend.hcl"), "--poll-interval", "0.5", *extra]
         variables = moto.environment(**terraform_env, TF_CLI_ARGS="-no-color", **env)
         result = subprocess.run(command, env=variables, capture_output=True, text=True, timeout=900)
@@ -151,3 +157,64 @@ def test_a_service_that_never_stabilizes_fails_the_deploy(infra, deploy):
     assert result.returncode == 1
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("deploy: error: service http-echo-prod not stable after 3 s: rollout IN_PROGRESS: 0/2")
+
+
+def test_nobody_subscribed_is_warned_about(dev):
+    # The committed values subscribe nobody (a real address is the team's to add).
+    result, _ = dev
+    assert any(line.startswith("deploy: warning: arn:aws:sns:") and "has no subscription" in line
+               for line in result.stderr.splitlines())
+
+
+def test_a_rolled_back_rollout_fails_the_apply(moto, deploy, dev):
+    before = service(moto)["taskDefinition"]
+    result = deploy(moto, "dev", f"{ECR}:{ROLLED_BACK}", "--skip-smoke-test")
+    assert result.returncode == 1, result.stderr[-3000:]
+    # The service's postcondition, not only deploy.py: a manual apply fails the same way.
+    assert "ECS rolled the deployment back" in result.stderr
+    assert service(moto)["taskDefinition"] == before
+
+
+@pytest.fixture(scope="module")
+def second_runner(tmp_path_factory):
+    """Another copy of infra/, as the apply job's runner has after its own checkout."""
+    copy = tmp_path_factory.mktemp("apply-runner") / "infra"
+    shutil.copytree(REPO_ROOT / "infra", copy, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", "*.tfplan"))
+    (copy / "moto.backend.hcl").write_text(f'bucket = "{STATE_BUCKET}"\nuse_path_style = true\n')
+    return copy
+
+
+def test_a_saved_plan_is_applied_elsewhere_and_a_stale_or_foreign_one_refused(moto, deploy, dev, tmp_path,
+                                                                             second_runner):
+    # Two reviews pending: plans of two candidates, made from the same state.
+    first, second = (f"{ECR}@{digest_of(f'candidate {n}')}" for n in (1, 2))
+    first_plan, second_plan = tmp_path / "first.tfplan", tmp_path / "second.tfplan"
+    summary = tmp_path / "summary.md"
+    for image, plan_file in ((first, first_plan), (second, second_plan)):
+        planned = deploy(moto, "dev", image, "--save-plan", str(plan_file), GITHUB_STEP_SUMMARY=str(summary))
+        assert planned.returncode == 0, planned.stderr[-3000:]
+    shown = summary.read_text()
+    assert f"### Plan of dev for {second}" in shown and "module.service.aws_ecs_task_definition.this" in shown
+    assert second not in service_images(moto)
+
+    # A plan is applied only with the image it was made for (checked before anything runs).
+    foreign = deploy(moto, "dev", first, "--apply-plan", str(second_plan), "--skip-smoke-test")
+    assert foreign.returncode == 1
+    assert f"deploys {second} to dev, not {first} to dev" in foreign.stderr
+
+    # The approved plan is applied by another runner, from its own checkout.
+    applied = deploy(moto, "dev", second, "--apply-plan", str(second_plan), "--skip-smoke-test",
+                     infra_copy=second_runner)
+    assert applied.returncode == 0, applied.stderr[-3000:]
+    assert service_images(moto) == [second]
+
+    # The other plan was made from a state that no longer is: refused, nothing changes.
+    before = service(moto)["taskDefinition"]
+    stale = deploy(moto, "dev", first, "--apply-plan", str(first_plan), "--skip-smoke-test")
+    assert stale.returncode == 1
+    assert stale.stderr.strip().splitlines()[-1].startswith("deploy: error: the saved plan is stale")
+    assert service(moto)["taskDefinition"] == before
+
+
+def service_images(moto):
+    return image_of(moto, service(moto)["taskDefinition"])

@@ -20,7 +20,7 @@ def texts() -> dict[str, str]:
 RULES = [
     "pinned_actions", "top_level_permissions", "job_permissions", "oidc_only", "triggers", "production_gate",
     "deploys_need_tests", "concurrency", "image_once", "vulnerability_scans", "ci_runs_every_suite",
-    "checkout_without_credentials", "no_expressions_in_scripts", "job_timeouts",
+    "checkout_without_credentials", "no_expressions_in_scripts", "job_timeouts", "hashed_pip_installs",
 ]
 
 
@@ -202,3 +202,50 @@ def test_an_expression_pasted_into_a_script_is_caught(workflows):
     def change(w):
         job(w, "deploy.yml", "deploy-dev")["steps"][-1]["run"] = "echo ${{ github.ref_name }}"
     assert rules.no_expressions_in_scripts(broken(workflows, change))
+
+
+def step_running(job_, text):
+    return next(step for step in job_["steps"] if text in step.get("run", ""))
+
+
+def test_a_prod_plan_without_the_promotion_check_is_caught(workflows):
+    def change(w):
+        plan = job(w, "deploy.yml", "plan-prod")
+        plan["steps"].remove(step_running(plan, "running_image.py"))
+    assert any("without checking that dev runs the digest" in p
+               for p in rules.image_once(broken(workflows, change)["deploy.yml"]))
+
+
+def test_a_prod_deploy_that_plans_for_itself_is_caught(workflows):
+    def change(w):
+        step = step_running(job(w, "deploy.yml", "deploy-prod"), "--apply-plan")
+        step["run"] = step["run"].replace(" --apply-plan prod.tfplan", "")
+    assert any("without a reviewed plan" in p or "one job that saves a plan and one that applies it" in p
+               for p in rules.production_gate(broken(workflows, change)["deploy.yml"]))
+
+
+def test_an_apply_that_does_not_wait_for_its_plan_is_caught(workflows):
+    def change(w):
+        job(w, "deploy.yml", "deploy-prod")["needs"] = ["ci"]
+    assert any("without needing plan-prod" in p for p in rules.production_gate(broken(workflows, change)["deploy.yml"]))
+
+
+def test_a_prod_job_without_the_gate_check_is_caught(workflows):
+    def change(w):
+        deploy_prod = job(w, "deploy.yml", "deploy-prod")
+        deploy_prod["steps"].remove(step_running(deploy_prod, "production_gate.py"))
+    assert any("does not check the production gate" in p
+               for p in rules.production_gate(broken(workflows, change)["deploy.yml"]))
+
+
+def test_the_plan_in_the_approved_environment_is_caught(workflows):
+    def change(w):
+        job(w, "deploy.yml", "plan-prod")["environment"] = "production"
+    assert any("not 'production-plan'" in p for p in rules.production_gate(broken(workflows, change)["deploy.yml"]))
+
+
+def test_a_pip_install_without_hashes_is_caught(workflows):
+    def change(w):
+        step = step_running(job(w, "deploy.yml", "deploy-dev"), "pip install")
+        step["run"] = step["run"].replace(" --require-hashes", "")
+    assert rules.hashed_pip_installs(broken(workflows, change))

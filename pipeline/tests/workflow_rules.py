@@ -21,6 +21,8 @@ RELEASE_WORKFLOW = "release.yml"
 # release that commit is, for the reader and for Dependabot.
 PINNED_USES = re.compile(r"^\s*(?:-\s+)?uses:\s+([\w.-]+/[\w.-]+(?:/[\w./-]+)?)@([0-9a-f]{40})\s+#\s+v?\d[\w.-]*\s*$")
 USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s+(\S+)")
+# A role comes from a variable of the job's GitHub environment, never from the file.
+ROLE_VARIABLE = re.compile(r"\$\{\{ vars\.[A-Z_]*ROLE_ARN \}\}")
 
 
 def jobs(workflow: dict) -> dict[str, dict]:
@@ -119,8 +121,8 @@ def oidc_only(workflows: dict[str, dict], texts: dict[str, str]) -> list[str]:
                 if action(step) != AWS_CREDENTIALS_ACTION:
                     continue
                 role = (step.get("with") or {}).get("role-to-assume", "")
-                if role != "${{ vars.AWS_DEPLOY_ROLE_ARN }}":
-                    problems.append(f"{name}/{job_id}: role-to-assume is {role!r}, not the environment's variable")
+                if not ROLE_VARIABLE.fullmatch(role):
+                    problems.append(f"{name}/{job_id}: role-to-assume is {role!r}, not an environment's variable")
                 if not environment_name(job):
                     problems.append(f"{name}/{job_id}: assumes a role outside a GitHub environment")
     return problems
@@ -144,19 +146,50 @@ def triggers(ci: dict, deploy: dict) -> list[str]:
 
 
 def production_gate(deploy: dict) -> list[str]:
-    """Prod is deployed only from main, only by a job gated by the production environment;
-    dev only from dev."""
+    """Prod is planned before the gate and deployed after it, only from main: the plan
+    job in production-plan saves a plan, the deploy job in production (where the
+    reviewers approve) needs it and applies exactly that plan; both check the gate's
+    settings first. dev is deployed only from dev, in dev."""
     problems = []
     targets = {job_id: deploys_to(job) for job_id, job in jobs(deploy).items() if deploys_to(job)}
-    if sorted(targets.values()) != ["dev", "prod"]:
-        problems.append(f"expected one deploy job per environment, found {targets}")
+    prod_jobs = sorted(job_id for job_id, target in targets.items() if target == "prod")
+    if sorted(targets.values()) != ["dev", "prod", "prod"]:
+        problems.append(f"expected one dev deploy and a plan and a deploy job for prod, found {targets}")
     for job_id, target in targets.items():
         job = jobs(deploy)[job_id]
-        want_environment, want_ref = {"prod": ("production", "main"), "dev": ("dev", "dev")}.get(target, (None, None))
+        text = runs(job).replace("\\\n", " ")
+        if target == "dev":
+            want_environment, want_ref = "dev", "dev"
+        elif "--save-plan" in text:
+            want_environment, want_ref = "production-plan", "main"
+        else:
+            want_environment, want_ref = "production", "main"
         if environment_name(job) != want_environment:
             problems.append(f"{job_id} deploys {target} in environment {environment_name(job)!r}, not {want_environment!r}")
         if job.get("if") != f"github.ref == 'refs/heads/{want_ref}'":
             problems.append(f"{job_id} deploys {target} on {job.get('if')!r}, not only on refs/heads/{want_ref}")
+        if target == "prod" and "pipeline/production_gate.py" not in text:
+            problems.append(f"{job_id} does not check the production gate's settings first")
+    planners = [job_id for job_id in prod_jobs if "--save-plan" in runs(jobs(deploy)[job_id])]
+    appliers = [job_id for job_id in prod_jobs if "--apply-plan" in runs(jobs(deploy)[job_id])]
+    if len(planners) != 1 or len(appliers) != 1:
+        problems.append(f"prod needs one job that saves a plan and one that applies it, found {planners} and {appliers}")
+    elif planners[0] not in needs(jobs(deploy)[appliers[0]]):
+        problems.append(f"{appliers[0]} applies a plan without needing {planners[0]}, which makes it")
+    for job_id in set(prod_jobs) - set(planners) - set(appliers):
+        problems.append(f"{job_id} deploys prod without a reviewed plan")
+    return problems
+
+
+def hashed_pip_installs(workflows: dict[str, dict]) -> list[str]:
+    """A workflow installs Python packages only from a file of pins with hashes."""
+    problems = []
+    for name, workflow in workflows.items():
+        for job_id, job in jobs(workflow).items():
+            for step in steps(job):
+                for line in step.get("run", "").splitlines():
+                    if re.search(r"\bpip3? install\b", line) and not re.search(r"--require-hashes\b.*\s-r\s", line):
+                        problems.append(f"{name}/{job_id}: pip install without --require-hashes -r FILE: {line.strip()}")
     return problems
 
 
@@ -220,9 +253,10 @@ def image_once(deploy: dict) -> list[str]:
     for job_id, job in jobs(deploy).items():
         if deploys_to(job) == "prod":
             if any(action(step) == BUILD_PUSH_ACTION for step in steps(job)):
-                problems.append(f"{job_id}: builds an image; prod must deploy the digest dev verified")
-            if "--tag \"dev-verified-$commit\"" not in runs(job):
-                problems.append(f"{job_id}: does not look up the image dev verified (dev-verified-<commit>)")
+                problems.append(f"{job_id}: builds an image; prod must deploy the digest dev runs")
+            text = runs(job)
+            if "--save-plan" in text and 'running_image.py --cluster "$CLUSTER" --service "$SERVICE" --expect "$IMAGE"' not in text:
+                problems.append(f"{job_id}: plans prod without checking that dev runs the digest to steady state")
         if deploys_to(job) == "dev" and 'promote --image "$IMAGE" --tag "dev-verified-$GITHUB_SHA"' not in runs(job):
             problems.append(f"{job_id}: does not mark the image it deployed as dev-verified")
     return problems
@@ -299,4 +333,5 @@ def all_rules(workflows: dict[str, dict], texts: dict[str, str], suites: set[str
         "checkout_without_credentials": checkout_without_credentials(workflows),
         "no_expressions_in_scripts": no_expressions_in_scripts(workflows),
         "job_timeouts": job_timeouts(workflows),
+        "hashed_pip_installs": hashed_pip_installs(workflows),
     }

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Infra suite: the Terraform under infra/, checked without an AWS account.
 #
-#   1. terraform fmt -check, and prod's .tf files links to dev's (one configuration);
+#   1. terraform fmt -check, and prod's .tf files links to dev's (one configuration),
+#      prod-access's to dev-access's;
 #   2. init (no backend, committed lock files read-only) and validate of every root
 #      and module;
 #   3. terraform test with a mocked AWS provider in every module and root: each
-#      property the deployment must have, the options, and every variable validation;
-#   4. a real apply of bootstrap, shared and dev against moto_server on 127.0.0.1,
-#      read back through boto3 (infra/tests, pytest), a re-plan that must be empty,
-#      then destroy;
+#      property of the original deployment, the options, and every variable validation;
+#   4. a real apply of bootstrap, shared, dev-access, prod-access, dev and prod
+#      against moto_server on 127.0.0.1, a re-plan of dev that must be empty, then
+#      pytest infra/tests: dev read back through boto3, and every IAM policy read
+#      back and evaluated with principalmapper's policy simulator (escalation,
+#      dev against prod, trust), cloudsplaining and parliament; then destroy;
 #   5. checkov over infra/ with zero failed checks.
 #
 # Stage 4 spends most of its time waiting on the provider's pollers, so it starts
@@ -27,8 +30,8 @@ have terraform || skip "terraform is not installed"
 terraform_setup || fail "could not configure Terraform"
 export TF_CLI_ARGS="-no-color"
 
-ROOTS=(bootstrap envs/shared envs/dev envs/prod)
-MODULES=(modules/network modules/service modules/pipeline modules/state_bucket)
+ROOTS=(bootstrap envs/shared envs/dev-access envs/prod-access envs/dev envs/prod)
+MODULES=(modules/network modules/service modules/pipeline modules/state_bucket modules/github_oidc modules/deploy_access modules/role_names)
 WORK="$CACHE_DIR/infra"
 mkdir -p "$WORK"
 
@@ -39,17 +42,21 @@ step "terraform fmt -check -recursive"
 terraform fmt -check -recursive -diff . || fail "run: terraform fmt -recursive infra"
 
 step "dev and prod differ only in values"
-# prod's .tf files are links to dev's: one configuration, two sets of values.
-for file in envs/dev/*.tf; do
-    [[ "$(readlink "envs/prod/${file##*/}")" == "../dev/${file##*/}" ]] ||
-        fail "envs/prod/${file##*/} must be a link to ../dev/${file##*/}: the environments differ only in values"
+# prod's .tf files are links to dev's, and prod-access's to dev-access's: one
+# configuration each, two sets of values.
+for pair in dev:prod dev-access:prod-access; do
+    first="envs/${pair%%:*}" second="envs/${pair##*:}"
+    for file in "$first"/*.tf; do
+        [[ "$(readlink "$second/${file##*/}")" == "../${first#envs/}/${file##*/}" ]] ||
+            fail "$second/${file##*/} must be a link to ../${first#envs/}/${file##*/}: the environments differ only in values"
+    done
+    [[ "$(cd "$first" && ls -- *.tf)" == "$(cd "$second" && ls -- *.tf)" ]] || fail "$first and $second must hold the same .tf files"
 done
-[[ "$(cd envs/dev && ls -- *.tf)" == "$(cd envs/prod && ls -- *.tf)" ]] || fail "envs/dev and envs/prod must hold the same .tf files"
 
 ################################################################################
 apply_against_moto() {
-    local copy="$WORK/moto" bucket ecr image outputs venv rc
-    step "apply bootstrap, shared and dev against moto_server"
+    local copy="$WORK/moto" bucket ecr image alarm_email outputs venv rc root
+    step "apply bootstrap, shared, dev-access, prod-access, dev and prod against moto_server"
     venv="$(python_env infra-tests "$REPO_ROOT/infra/tests/requirements.txt")" || fail "could not install infra/tests/requirements.txt"
     # HTTPS, as on AWS: the buckets' policies deny plain HTTP there, so nothing here
     # may depend on it (moto itself cannot evaluate that condition).
@@ -68,24 +75,37 @@ apply_against_moto() {
         { tail -n 40 "$WORK/bootstrap.log" >&2; fail "bootstrap apply failed (log: $WORK/bootstrap.log)"; }
     bucket="$(terraform -chdir="$copy/bootstrap" output -raw state_bucket_name)"
 
-    # The env roots' state goes where it would on AWS: the bootstrap bucket, with
+    # The other roots' state goes where it would on AWS: the bootstrap bucket, with
     # S3 lock files. moto's S3 is addressed by path, as a bucket cannot be a host
-    # name under 127.0.0.1.
+    # name under 127.0.0.1. This is the one-account layout (the committed values):
+    # the account isolation of the other layout needs no policy to hold, this one
+    # does, and the policy evaluation below tests exactly that.
     local backend=(-backend-config=backend.hcl "-backend-config=bucket=$bucket" -backend-config=use_path_style=true)
-    terraform -chdir="$copy/envs/shared" init -input=false "${backend[@]}" >"$WORK/shared-init.log" 2>&1 ||
-        { cat "$WORK/shared-init.log" >&2; fail "shared init with the S3 backend failed"; }
-    terraform -chdir="$copy/envs/shared" apply -input=false -auto-approve >"$WORK/shared.log" 2>&1 ||
-        { tail -n 40 "$WORK/shared.log" >&2; fail "shared apply failed (log: $WORK/shared.log)"; }
+    apply_root() { # apply_root ROOT [ARGS...]: init and apply one root, logs in $WORK/<name>*.log
+        local root="$1" name="${1//\//-}"
+        shift
+        terraform -chdir="$copy/$root" init -input=false "${backend[@]}" >"$WORK/$name-init.log" 2>&1 ||
+            { cat "$WORK/$name-init.log" >&2; printf 'FAIL: %s init with the S3 backend failed\n' "$root" >&2; return 1; }
+        terraform -chdir="$copy/$root" apply -input=false -auto-approve "$@" >"$WORK/$name.log" 2>&1 ||
+            { tail -n 60 "$WORK/$name.log" >&2; printf 'FAIL: %s apply failed (log: %s)\n' "$root" "$WORK/$name.log" >&2; return 1; }
+    }
+    apply_root envs/shared || fail "shared apply failed"
     ecr="$(terraform -chdir="$copy/envs/shared" output -raw ecr_repository_url)"
+    apply_root envs/prod-access &
+    local access_pid=$!
+    apply_root envs/dev-access || { wait "$access_pid"; fail "dev-access apply failed"; }
+    wait "$access_pid" || fail "prod-access apply failed"
 
     # A deploy exactly as the pipeline makes it: the image by tag from the shared
-    # repository. moto runs no containers, so nothing would ever be steady.
+    # repository. moto runs no containers, so nothing would ever be steady. dev and
+    # prod go side by side: they share nothing but the state bucket.
     image="$ecr:3f2c1ab"
-    local deploy=(-var "container_image=$image" -var wait_for_steady_state=false)
-    terraform -chdir="$copy/envs/dev" init -input=false "${backend[@]}" >"$WORK/dev-init.log" 2>&1 ||
-        { cat "$WORK/dev-init.log" >&2; fail "dev init with the S3 backend failed"; }
-    terraform -chdir="$copy/envs/dev" apply -input=false -auto-approve "${deploy[@]}" >"$WORK/dev.log" 2>&1 ||
-        { tail -n 60 "$WORK/dev.log" >&2; fail "dev apply failed (log: $WORK/dev.log)"; }
+    alarm_email="oncall@http-echo.internal"
+    local deploy=(-var "container_image=$image" -var wait_for_steady_state=false -var "alarm_emails=[\"$alarm_email\"]")
+    apply_root envs/prod "${deploy[@]}" &
+    local prod_pid=$!
+    apply_root envs/dev "${deploy[@]}" || { wait "$prod_pid"; fail "dev apply failed"; }
+    wait "$prod_pid" || fail "prod apply failed"
 
     step "re-plan dev: nothing may change"
     rc=0
@@ -95,24 +115,34 @@ apply_against_moto() {
         fail "a second plan of dev is not empty (exit $rc): Terraform would fight with itself (log: $WORK/replan.log)"
     fi
 
-    step "read dev back through boto3 (pytest infra/tests)"
+    step "read the environments and every IAM policy back through boto3 (pytest infra/tests)"
     outputs="$WORK/outputs.json"
     {
-        printf '{"dev": '
-        terraform -chdir="$copy/envs/dev" output -json
-        printf ', "shared": '
-        terraform -chdir="$copy/envs/shared" output -json
-        printf ', "state_bucket": "%s", "image": "%s"}\n' "$bucket" "$image"
+        printf '{'
+        for root in dev prod shared dev-access prod-access; do
+            printf '"%s": ' "$root"
+            terraform -chdir="$copy/envs/$root" output -json
+            printf ', '
+        done
+        printf '"state_bucket": "%s", "image": "%s", "alarm_email": "%s"}\n' "$bucket" "$image" "$alarm_email"
     } >"$outputs"
-    INFRA_OUTPUTS="$outputs" "$venv/bin/python" -m pytest "$REPO_ROOT/infra/tests" -p no:cacheprovider -q ||
-        fail "the dev environment read back from moto does not match (outputs: $outputs)"
+    INFRA_OUTPUTS="$outputs" INFRA_POLICY_DIR="$WORK/policies" "$venv/bin/python" -m pytest "$REPO_ROOT/infra/tests" -p no:cacheprovider -q ||
+        fail "the environments or their policies read back from moto do not hold (outputs: $outputs, policies: $WORK/policies)"
 
-    step "destroy dev and shared"
-    terraform -chdir="$copy/envs/dev" destroy -input=false -auto-approve "${deploy[@]}" >"$WORK/destroy-dev.log" 2>&1 ||
-        { tail -n 40 "$WORK/destroy-dev.log" >&2; fail "dev destroy failed (log: $WORK/destroy-dev.log)"; }
-    terraform -chdir="$copy/envs/shared" destroy -input=false -auto-approve >"$WORK/destroy-shared.log" 2>&1 ||
-        { tail -n 40 "$WORK/destroy-shared.log" >&2; fail "shared destroy failed (log: $WORK/destroy-shared.log)"; }
-    # The bootstrap bucket is prevent_destroy by design; it goes with moto_server.
+    step "destroy dev, dev-access and shared"
+    destroy_root() { # destroy_root ROOT [ARGS...]
+        local root="$1" name="destroy-${1//\//-}"
+        shift
+        terraform -chdir="$copy/$root" destroy -input=false -auto-approve "$@" >"$WORK/$name.log" 2>&1 ||
+            { tail -n 40 "$WORK/$name.log" >&2; printf 'FAIL: %s destroy failed (log: %s)\n' "$root" "$WORK/$name.log" >&2; return 1; }
+    }
+    destroy_root envs/dev "${deploy[@]}" || fail "dev destroy failed"
+    for root in envs/dev-access envs/shared; do
+        destroy_root "$root" || fail "$root destroy failed"
+    done
+    # prod is deletion-protected and the bootstrap bucket prevent_destroy, both by
+    # design; they and prod-access (whose boundary prod's roles carry) go with
+    # moto_server.
     moto_stop
 }
 
@@ -169,22 +199,39 @@ printf '%s\n' "${ROOTS[@]}" "${MODULES[@]}" | xargs -P 2 -I{} bash -c 'init_and_
     fail "init or validate failed (messages above)"
 
 ################################################################################
-tested=0
-test_runs=0
-for dir in "${MODULES[@]}" envs/shared envs/dev envs/prod; do
-    [[ -d "$dir/tests" ]] || continue
-    step "terraform test in $dir"
-    terraform -chdir="$dir" test >"$WORK/test.log" 2>&1 || { cat "$WORK/test.log" >&2; fail "terraform test failed in infra/$dir"; }
-    grep -E '^(Success|Failure)!' "$WORK/test.log" >&2
-    # An interrupted `terraform test` exits 0 with its runs "skipped": only a
-    # complete pass counts.
-    passed="$(sed -nE 's/^Success! ([0-9]+) passed, 0 failed\.$/\1/p' "$WORK/test.log")"
-    [[ "${passed:-0}" -gt 0 ]] || fail "terraform test in infra/$dir did not pass every run (log: $WORK/test.log)"
-    test_runs=$((test_runs + passed))
-    tested=$((tested + 1))
+# Two at a time, like validate: each spends its time loading the provider schema.
+# An interrupted `terraform test` exits 0 with its runs "skipped": only a complete
+# pass counts, so each directory reports its count of passed runs.
+test_one() {
+    local dir="$1" log passed
+    log="$WORK/test-${dir//\//-}.log"
+    if ! terraform -chdir="$dir" test >"$log" 2>&1; then
+        cat "$log" >&2
+        printf 'FAIL: terraform test failed in infra/%s\n' "$dir" >&2
+        return 1
+    fi
+    passed="$(sed -nE 's/^Success! ([0-9]+) passed, 0 failed\.$/\1/p' "$log")"
+    if [[ "${passed:-0}" -eq 0 ]]; then
+        printf 'FAIL: terraform test in infra/%s did not pass every run (log: %s)\n' "$dir" "$log" >&2
+        return 1
+    fi
+    printf '    %s: %s passed\n' "$dir" "$passed" >&2
+    printf '%s\n' "$passed" >"$log.passed"
+}
+export -f test_one
+tested_dirs=()
+for dir in "${MODULES[@]}" "${ROOTS[@]}"; do
+    [[ -d "$dir/tests" ]] && tested_dirs+=("$dir")
 done
-((tested >= 7)) || fail "expected terraform tests in 4 modules and 3 roots, found $tested"
-
+step "terraform test in ${#tested_dirs[@]} modules and roots"
+# shellcheck disable=SC2016 # $1 is for the inner bash, which gets the directory as an argument
+printf '%s\n' "${tested_dirs[@]}" | xargs -P 2 -I{} bash -c 'test_one "$1"' _ {} ||
+    fail "terraform test failed (messages above)"
+((${#tested_dirs[@]} >= 11)) || fail "expected terraform tests in 6 modules and 5 roots, found ${#tested_dirs[@]}"
+test_runs=0
+for dir in "${tested_dirs[@]}"; do
+    test_runs=$((test_runs + $(cat "$WORK/test-${dir//\//-}.log.passed")))
+done
 
 ################################################################################
 if [[ "${INFRA_SKIP_CHECKOV:-}" == 1 ]]; then

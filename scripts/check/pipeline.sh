@@ -12,12 +12,11 @@ source "$REPO_ROOT/scripts/lib/python.sh"
 source "$REPO_ROOT/scripts/lib/terraform.sh"
 cd "$REPO_ROOT"
 
-# The scripts' own dependencies and the test tools, in one environment: the tests run
-# the scripts with the same interpreter the deploy workflow would.
-requirements="$CACHE_DIR/pipeline/requirements.txt"
-mkdir -p "$(dirname "$requirements")"
-cat pipeline/requirements.txt pipeline/tests/requirements.txt >"$requirements"
-venv="$(python_env pipeline "$requirements")" || fail "could not create the Python environment"
+# The scripts' own dependencies (with their hashes, as the deploy workflow installs
+# them) and the test tools, in one environment: the tests run the scripts with the
+# same interpreter the deploy workflow would.
+venv="$(python_env pipeline pipeline/requirements.txt pipeline/tests/requirements.txt)" ||
+    fail "could not create the Python environment"
 
 # Providers from the local mirror when there is one (no registry here).
 terraform_setup || fail "terraform is not installed: the deploy tests apply real Terraform"

@@ -27,6 +27,12 @@ Gaps of moto 5.2.5 are filled here, each in a few lines:
   makes every later plan update them. It is read from the referenced group too.
 - ELBv2 CreateLoadBalancer without a Scheme (the provider's call for an
   internet-facing ALB) stores none, where AWS defaults to "internet-facing".
+
+One behaviour of ECS that moto has no notion of is emulated for the tests that need
+it: a rollback. With MOTO_ECS_ROLLBACK_IMAGES_CONTAINING=<text> in the server's
+environment, an UpdateService to a task definition whose image contains <text>
+leaves the service on its previous task definition, as ECS does once the circuit
+breaker or a deployment alarm has rolled that deployment back.
 """
 
 import argparse
@@ -45,6 +51,7 @@ from cryptography.x509.oid import NameOID
 
 from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
 from moto.ec2.models.security_groups import SecurityGroupRule
+from moto.ecs.models import EC2ContainerServiceBackend
 from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.elbv2.models import ELBv2Backend
 from moto.iam.access_control import IAMPolicy, PermissionResult
@@ -147,6 +154,28 @@ def _create_service(self: EC2ContainerServiceResponse):
 
 
 EC2ContainerServiceResponse.create_service = _create_service
+
+_update_service_always = EC2ContainerServiceBackend.update_service
+
+
+def _update_service_rolling_back(self: EC2ContainerServiceBackend, service_properties: dict):
+    marker = os.environ.get("MOTO_ECS_ROLLBACK_IMAGES_CONTAINING")
+    wanted = service_properties.get("task_definition")
+    previous = None
+    if marker and wanted:
+        service = self._get_service(service_properties.get("cluster", "default"),
+                                    service_properties["service"].split("/")[-1])
+        previous = service.task_definition
+    service = _update_service_always(self, service_properties)
+    if previous is not None:
+        images = [container.get("image", "") for container in
+                  self.describe_task_definition(wanted).container_definitions]
+        if any(marker in image for image in images):
+            service.task_definition = previous  # rolled back
+    return service
+
+
+EC2ContainerServiceBackend.update_service = _update_service_rolling_back
 
 _create_load_balancer_without_default = ELBv2Backend.create_load_balancer
 

@@ -16,8 +16,23 @@ provider "aws" {
   }
 }
 
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+
+# The roles the environment's access root made: the deploy role manages the key,
+# the plan role reads it, and every role here carries their boundary.
+module "names" {
+  source = "../../modules/role_names"
+
+  project     = var.project
+  environment = var.environment
+}
+
 locals {
-  name = "${var.project}-${var.environment}"
+  name    = module.names.resource_prefix
+  iam_arn = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}"
+
+  permissions_boundary_arn = "${local.iam_arn}:policy/${module.names.permissions_boundary}"
 }
 
 module "network" {
@@ -31,6 +46,7 @@ module "network" {
   flow_logs = {
     retention_in_days = var.flow_log_retention_days
   }
+  permissions_boundary_arn = local.permissions_boundary_arn
 }
 
 module "service" {
@@ -48,9 +64,10 @@ module "service" {
   cpu_architecture = var.cpu_architecture
   fargate_spot     = var.fargate_spot
 
-  desired_count         = var.desired_count
-  autoscaling           = var.autoscaling
-  wait_for_steady_state = var.wait_for_steady_state
+  desired_count             = var.desired_count
+  autoscaling               = var.autoscaling
+  wait_for_steady_state     = var.wait_for_steady_state
+  deployment_alarm_rollback = var.deployment_alarm_rollback
 
   deletion_protection = var.deletion_protection
   domain_name         = var.domain_name
@@ -61,4 +78,8 @@ module "service" {
     retention_days = var.access_log_retention_days
   }
   alarm_emails = var.alarm_emails
+
+  permissions_boundary_arn = local.permissions_boundary_arn
+  key_administrator_arns   = ["${local.iam_arn}:role/${module.names.deploy_role}"]
+  key_reader_arns          = ["${local.iam_arn}:role/${module.names.plan_role}"]
 }

@@ -13,7 +13,13 @@ variable "container_image" {
 }
 
 variable "wait_for_steady_state" {
-  description = "Make apply wait for the rollout to finish, failing if ECS rolls it back."
+  description = "Make apply wait for the rollout to finish; a rollout that ECS rolled back fails the apply (the service's postcondition)."
+  type        = bool
+  default     = true
+}
+
+variable "deployment_alarm_rollback" {
+  description = "Let the 5xx alarm roll back a deployment; -var deployment_alarm_rollback=false for a hotfix while the running release answers 5xx."
   type        = bool
   default     = true
 }
@@ -104,7 +110,7 @@ variable "desired_count" {
 }
 
 variable "autoscaling" {
-  description = "Autoscaling settings (see the service module); thresholds default to the seed's 85 % / 10 %."
+  description = "Autoscaling settings (see the service module); thresholds default to the original deployment's 85 % / 10 %."
   type = object({
     policy                  = optional(string, "step")
     min_capacity            = optional(number, 2)

@@ -22,5 +22,7 @@ deletion_protection       = true
 log_retention_days        = 90
 access_log_retention_days = 90
 
-# Replace with the team's address; each recipient confirms the subscription.
-alarm_emails = ["http-echo-alerts@example.com"]
+# Who hears of alarms and failed deployments: put the team's address here (each
+# recipient confirms the subscription e-mail). Placeholder domains such as
+# example.com are refused; with no address, deploy.py warns on every deploy.
+alarm_emails = []

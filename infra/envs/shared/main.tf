@@ -1,7 +1,8 @@
-# Shared by every environment of the account: the ECR repository images are
-# built into once and promoted from dev to prod by digest, the GitHub Actions
-# OIDC provider, and one deploy role per environment. Applied by a person with
-# administrator credentials, before the first deploy of any environment.
+# The tooling account's share of the pipeline: the ECR repository every
+# environment runs images from (built once, promoted from dev to prod by
+# digest), its lifecycle, who may pull and tag, and the build job's push role.
+# Each environment's deploy roles live in its own account (envs/<env>-access).
+# Applied by a person with administrator credentials, before the access roots.
 
 provider "aws" {
   region = var.region
@@ -15,8 +16,6 @@ provider "aws" {
   }
 }
 
-data "aws_caller_identity" "current" {}
-
 module "pipeline" {
   source = "../../modules/pipeline"
 
@@ -24,15 +23,5 @@ module "pipeline" {
   github_repository           = var.github_repository
   ecr_repository_name         = var.project
   create_github_oidc_provider = var.create_github_oidc_provider
-  github_oidc_provider_arn    = var.github_oidc_provider_arn
-  state_bucket_name           = coalesce(var.state_bucket_name, "${var.project}-tfstate-${data.aws_caller_identity.current.account_id}")
-
-  deploy_roles = {
-    for env, settings in var.environments : env => {
-      github_environment = settings.github_environment
-      can_push_images    = settings.can_push_images
-      # The env roots name everything "<project>-<environment>-...".
-      resource_prefix = "${var.project}-${env}"
-    }
-  }
+  environments                = { for env, account_id in var.environment_account_ids : env => { account_id = account_id } }
 }

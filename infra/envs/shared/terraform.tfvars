@@ -1,18 +1,14 @@
-# Non-secret values of the shared root. Replace github_repository with the
-# repository that holds this project before the first apply.
+# Non-secret values of the shared root, in the tooling account. Replace
+# github_repository with the repository that holds this project.
 region            = "us-east-1"
 project           = "http-echo"
 github_repository = "example-org/http-echo"
 
-# dev's job builds and pushes the image; production only promotes its digest.
-# In GitHub, give the "dev" environment the deployment branch "dev" and
-# "production" the branch "main" plus required reviewers.
-environments = {
-  dev = {
-    github_environment = "dev"
-    can_push_images    = true
-  }
-  prod = {
-    github_environment = "production"
-  }
+# The account of each environment. Recommended: one account per environment
+# (and this tooling account on its own), e.g. dev = "222222222222",
+# prod = "333333333333". null keeps an environment in this account, the
+# one-account layout these values show.
+environment_account_ids = {
+  dev  = null
+  prod = null
 }

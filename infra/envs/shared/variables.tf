@@ -11,32 +11,17 @@ variable "project" {
 }
 
 variable "github_repository" {
-  description = "GitHub repository (\"owner/name\") whose workflows may deploy."
+  description = "GitHub repository (\"owner/name\") whose workflows build and deploy."
   type        = string
 }
 
-variable "environments" {
-  description = "Environments that get a deploy role: the GitHub environment their jobs run in, and whether that job pushes images (only the environment that builds them)."
-  type = map(object({
-    github_environment = string
-    can_push_images    = optional(bool, false)
-  }))
-}
-
-variable "state_bucket_name" {
-  description = "State bucket from the bootstrap root; defaults to its naming, \"<project>-tfstate-<account id>\"."
-  type        = string
-  default     = null
+variable "environment_account_ids" {
+  description = "The AWS account of each environment; null for an environment in this (the tooling) account. Their roles may pull from and tag in the repository."
+  type        = map(string)
 }
 
 variable "create_github_oidc_provider" {
-  description = "Create the GitHub OIDC provider; false when the account already has one (then set github_oidc_provider_arn)."
+  description = "Create this account's GitHub OIDC provider; false when the account already has one."
   type        = bool
   default     = true
-}
-
-variable "github_oidc_provider_arn" {
-  description = "Existing GitHub OIDC provider, when create_github_oidc_provider is false."
-  type        = string
-  default     = null
 }

@@ -76,6 +76,12 @@ variable "flow_logs" {
   }
 }
 
+variable "permissions_boundary_arn" {
+  description = "Managed policy set as the permissions boundary of the flow-logs role: the environment's deploy role may only create roles with it."
+  type        = string
+  default     = null
+}
+
 variable "tags" {
   description = "Tags added to every resource of the module."
   type        = map(string)

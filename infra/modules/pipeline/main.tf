@@ -1,20 +1,17 @@
-# What the delivery pipeline needs in the account: one ECR repository shared by
-# every environment (prod runs the very digest dev ran), GitHub Actions' OIDC
-# identity provider, and one deploy role per environment that only that
-# environment's GitHub jobs can assume: no long-lived keys anywhere.
+# What the delivery pipeline needs in the tooling account (the shared root): one
+# ECR repository that every environment runs images from (prod runs the very
+# digest dev ran), and the role the build job pushes images with. Each
+# environment's own roles are made in its own account (modules/deploy_access).
 
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
-data "aws_region" "current" {}
 
 locals {
   account_id = data.aws_caller_identity.current.account_id
   partition  = data.aws_partition.current.partition
-  region     = data.aws_region.current.name
 
-  github_oidc_host         = "token.actions.githubusercontent.com"
-  github_oidc_provider_arn = var.create_github_oidc_provider ? aws_iam_openid_connect_provider.github[0].arn : var.github_oidc_provider_arn
-  state_bucket_arn         = "arn:${local.partition}:s3:::${var.state_bucket_name}"
+  # An environment without an account ID lives in this account.
+  environment_accounts = { for env, settings in var.environments : env => coalesce(settings.account_id, local.account_id) }
 }
 
 ################################################################################
@@ -39,6 +36,11 @@ resource "aws_ecr_repository" "this" {
   tags = var.tags
 }
 
+# ECR applies the rule of the highest priority whose tags an image matches, and
+# a lower rule never expires an image a higher one selected: so the first rules,
+# which keep the newest deploys of prod and the newest verified in dev, protect
+# those images (prod's running digest, and the revision a rollback returns to)
+# from the count rule at the end.
 resource "aws_ecr_lifecycle_policy" "this" {
   repository = aws_ecr_repository.this.name
 
@@ -46,6 +48,28 @@ resource "aws_ecr_lifecycle_policy" "this" {
     rules = [
       {
         rulePriority = 1
+        description  = "Keep the images of the newest ${var.image_retention.keep_deployed} prod deploys"
+        selection = {
+          tagStatus     = "tagged"
+          tagPrefixList = ["prod-deployed-"]
+          countType     = "imageCountMoreThan"
+          countNumber   = var.image_retention.keep_deployed
+        }
+        action = { type = "expire" }
+      },
+      {
+        rulePriority = 2
+        description  = "Keep the newest ${var.image_retention.keep_deployed} images verified in dev (candidates for prod)"
+        selection = {
+          tagStatus     = "tagged"
+          tagPrefixList = ["dev-verified-"]
+          countType     = "imageCountMoreThan"
+          countNumber   = var.image_retention.keep_deployed
+        }
+        action = { type = "expire" }
+      },
+      {
+        rulePriority = 3
         description  = "Expire untagged images after ${var.image_retention.untagged_days} days"
         selection = {
           tagStatus   = "untagged"
@@ -56,8 +80,8 @@ resource "aws_ecr_lifecycle_policy" "this" {
         action = { type = "expire" }
       },
       {
-        rulePriority = 2
-        description  = "Keep the newest ${var.image_retention.keep_images} images"
+        rulePriority = 4
+        description  = "Beyond those, keep the newest ${var.image_retention.keep_images} images"
         selection = {
           tagStatus   = "any"
           countType   = "imageCountMoreThan"
@@ -69,59 +93,103 @@ resource "aws_ecr_lifecycle_policy" "this" {
   })
 }
 
-################################################################################
-# GitHub Actions OIDC
-################################################################################
-
-resource "aws_iam_openid_connect_provider" "github" {
-  count = var.create_github_oidc_provider ? 1 : 0
-
-  url            = "https://${local.github_oidc_host}"
-  client_id_list = ["sts.amazonaws.com"]
-  # AWS verifies GitHub's certificate through its own trusted CAs; the API still
-  # wants thumbprints, so these are GitHub's published ones.
-  thumbprint_list = [
-    "6938fd4d98bab03faadb97b34396831e3780aea1",
-    "1c58a3a8518e8759bf075b76b750d4f2df264fcd",
-  ]
-
-  tags = var.tags
-}
-
-################################################################################
-# Deploy roles
-################################################################################
-
-data "aws_iam_policy_document" "deploy_assume" {
-  for_each = var.deploy_roles
-
-  statement {
-    actions = ["sts:AssumeRoleWithWebIdentity"]
-    principals {
-      type        = "Federated"
-      identifiers = [local.github_oidc_provider_arn]
+# Each environment's roles read from the repository: its services (the
+# execution role) pull, its deploy and plan roles read digests, its deploy role
+# adds the promotion tags. Principals are the environment's account, narrowed to
+# the roles by aws:PrincipalArn, so the policy holds before those roles exist.
+data "aws_iam_policy_document" "repository" {
+  dynamic "statement" {
+    for_each = local.environment_accounts
+    content {
+      sid       = "${title(statement.key)}ServicesPull"
+      actions   = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+      resources = [aws_ecr_repository.this.arn]
+      principals {
+        type        = "AWS"
+        identifiers = ["arn:${local.partition}:iam::${statement.value}:root"]
+      }
+      condition {
+        test     = "ArnLike"
+        variable = "aws:PrincipalArn"
+        values   = ["arn:${local.partition}:iam::${statement.value}:role/${var.name}-${statement.key}-*"]
+      }
     }
-    condition {
-      test     = "StringEquals"
-      variable = "${local.github_oidc_host}:aud"
-      values   = ["sts.amazonaws.com"]
-    }
-    # Only jobs that run in this GitHub environment of this repository.
-    condition {
-      test     = "StringEquals"
-      variable = "${local.github_oidc_host}:sub"
-      values   = ["repo:${var.github_repository}:environment:${each.value.github_environment}"]
+  }
+
+  dynamic "statement" {
+    for_each = local.environment_accounts
+    content {
+      sid       = "${title(statement.key)}DeploymentRolesReadAndTag"
+      actions   = ["ecr:BatchGetImage", "ecr:DescribeImages", "ecr:PutImage"]
+      resources = [aws_ecr_repository.this.arn]
+      principals {
+        type        = "AWS"
+        identifiers = ["arn:${local.partition}:iam::${statement.value}:root"]
+      }
+      condition {
+        test     = "ArnEquals"
+        variable = "aws:PrincipalArn"
+        values = [
+          "arn:${local.partition}:iam::${statement.value}:role/${module.names[statement.key].deploy_role}",
+          "arn:${local.partition}:iam::${statement.value}:role/${module.names[statement.key].plan_role}",
+        ]
+      }
     }
   }
 }
 
-resource "aws_iam_role" "deploy" {
-  for_each = var.deploy_roles
+module "names" {
+  source   = "../role_names"
+  for_each = var.environments
 
-  name                 = "${var.name}-deploy-${each.key}"
-  description          = "GitHub Actions deploys ${var.name} to ${each.key} with this role"
-  assume_role_policy   = data.aws_iam_policy_document.deploy_assume[each.key].json
-  max_session_duration = 3600
+  project     = var.name
+  environment = each.key
+}
 
-  tags = merge(var.tags, { Environment = each.key })
+resource "aws_ecr_repository_policy" "this" {
+  repository = aws_ecr_repository.this.name
+  policy     = data.aws_iam_policy_document.repository.json
+}
+
+################################################################################
+# The build job's role: push images, nothing else
+################################################################################
+
+data "aws_iam_policy_document" "push" {
+  statement {
+    sid       = "EcrLogin"
+    actions   = ["ecr:GetAuthorizationToken"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid = "EcrPushAndFindImages"
+    actions = [
+      "ecr:BatchCheckLayerAvailability",
+      "ecr:BatchGetImage",
+      "ecr:CompleteLayerUpload",
+      "ecr:DescribeImages",
+      "ecr:InitiateLayerUpload",
+      "ecr:PutImage",
+      "ecr:UploadLayerPart",
+    ]
+    resources = [aws_ecr_repository.this.arn]
+  }
+}
+
+module "github" {
+  source = "../github_oidc"
+
+  github_repository = var.github_repository
+  create_provider   = var.create_github_oidc_provider
+  roles = {
+    "${var.name}-image-push" = {
+      github_environment = var.build.github_environment
+      branch             = var.build.branch
+      description        = "The GitHub Actions build job pushes ${var.name} images with this role"
+      policy_json        = data.aws_iam_policy_document.push.json
+    }
+  }
+
+  tags = var.tags
 }

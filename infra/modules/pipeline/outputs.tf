@@ -14,16 +14,21 @@ output "ecr_repository_name" {
 }
 
 output "github_oidc_provider_arn" {
-  description = "ARN of the GitHub Actions OIDC provider the deploy roles trust."
-  value       = local.github_oidc_provider_arn
+  description = "ARN of this account's GitHub Actions OIDC provider."
+  value       = module.github.provider_arn
 }
 
-output "deploy_role_arns" {
-  description = "Deploy role ARN by environment, for aws-actions/configure-aws-credentials' role-to-assume."
-  value       = { for env, role in aws_iam_role.deploy : env => role.arn }
+output "image_push_role_arn" {
+  description = "Role the build job pushes images with."
+  value       = one(values(module.github.role_arns))
 }
 
-output "deploy_role_subjects" {
-  description = "The OIDC subject each deploy role trusts, by environment."
-  value       = { for env, role in var.deploy_roles : env => "repo:${var.github_repository}:environment:${role.github_environment}" }
+output "image_push_role_subject" {
+  description = "The OIDC subject the image-push role trusts."
+  value       = one(values(module.github.subjects))
+}
+
+output "repository_policy_principals" {
+  description = "The accounts the repository policy lets in, by statement."
+  value       = { for statement in data.aws_iam_policy_document.repository.statement : statement.sid => flatten([for principal in statement.principals : principal.identifiers]) }
 }

@@ -3,7 +3,7 @@
 # group, the listeners, and the bucket for its access logs.
 
 locals {
-  # Ports the ALB accepts: the seed's HTTP port, and with TLS also 443 and 80
+  # Ports the ALB accepts: the original deployment's HTTP port, and with TLS also 443 and 80
   # (both plain-HTTP ports then only redirect).
   listener_ports = toset(local.tls_enabled ? distinct([var.listener_port, 80, 443]) : [var.listener_port])
 
@@ -81,7 +81,7 @@ resource "aws_vpc_security_group_egress_rule" "tasks_https" {
 resource "aws_lb" "this" {
   #checkov:skip=CKV2_AWS_28:A WAF web ACL costs more than the rest of dev together and http-echo has no input to protect; attach one with aws_wafv2_web_acl_association when the service grows.
   #checkov:skip=CKV_AWS_150:Deletion protection is a per-environment value (var.deletion_protection): on in prod, off in dev so it can be torn down.
-  #checkov:skip=CKV2_AWS_20:HTTP is redirected to HTTPS whenever a certificate can exist (domain_name set); without a domain the seed's plain-HTTP listener is the only one possible.
+  #checkov:skip=CKV2_AWS_20:HTTP is redirected to HTTPS whenever a certificate can exist (domain_name set); without a domain the original plain-HTTP listener is the only one possible.
   name                       = var.name
   load_balancer_type         = "application"
   internal                   = false
@@ -108,7 +108,11 @@ resource "aws_lb" "this" {
 
 resource "aws_lb_target_group" "this" {
   #checkov:skip=CKV_AWS_378:TLS ends at the ALB (ACM certificates cannot be exported to the tasks); ALB-to-task traffic stays inside the VPC, between two security groups that admit only each other.
-  name        = "${var.name}-tg"
+  # A target group cannot be changed in place (port, protocol, target type, VPC)
+  # and two cannot share a name: the name carries a digest of those settings, so
+  # a replacement is created under a new name before the old one goes. The name
+  # keeps the environment's prefix, which the deploy roles' permissions match.
+  name        = "${var.name}-${substr(sha1(jsonencode([var.container_port, "HTTP", "ip", var.vpc_id])), 0, 6)}"
   port        = var.container_port
   protocol    = "HTTP"
   target_type = "ip"
@@ -129,13 +133,17 @@ resource "aws_lb_target_group" "this" {
   }
 
   tags = var.tags
+
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 ################################################################################
 # Listeners
 ################################################################################
 
-# The seed's listener. Without a domain it forwards to the tasks; with one it
+# The original deployment's listener. Without a domain it forwards to the tasks; with one it
 # redirects to HTTPS, so plain HTTP never carries a response.
 resource "aws_lb_listener" "http" {
   #checkov:skip=CKV_AWS_2:Plain HTTP serves only while no domain_name is set (no certificate can exist without one); with a domain this listener redirects to HTTPS.

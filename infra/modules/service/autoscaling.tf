@@ -1,4 +1,4 @@
-# The task count follows CPU. "step" (the seed's way): two CloudWatch alarms on
+# The task count follows CPU. "step" (the original deployment's way): two CloudWatch alarms on
 # the service's average CPU each drive a step policy, one task at a time, and
 # notify the SNS topic, so people hear of every scaling event. "target_tracking":
 # AWS keeps CPU near a target with alarms it manages itself.

@@ -1,4 +1,4 @@
-# One CloudWatch dashboard with what the seed watches: CPU, memory, running
+# One CloudWatch dashboard with what the original deployment watches: CPU, memory, running
 # tasks, requests, 4xx/5xx, response time and target health, plus the alarms.
 
 locals {
@@ -62,18 +62,7 @@ locals {
     },
   ]
 
-  alarm_arns = concat(
-    [for alarm in aws_cloudwatch_metric_alarm.cpu_high : alarm.arn],
-    [for alarm in aws_cloudwatch_metric_alarm.cpu_low : alarm.arn],
-    [
-      aws_cloudwatch_metric_alarm.target_5xx.arn,
-      aws_cloudwatch_metric_alarm.elb_5xx.arn,
-      aws_cloudwatch_metric_alarm.no_healthy_hosts.arn,
-      aws_cloudwatch_metric_alarm.unhealthy_hosts.arn,
-      aws_cloudwatch_metric_alarm.response_time.arn,
-      aws_cloudwatch_metric_alarm.memory_high.arn,
-    ],
-  )
+  alarm_arns = [for alarm in local.every_alarm : alarm.arn]
 }
 
 resource "aws_cloudwatch_dashboard" "this" {

@@ -1,4 +1,4 @@
-# HTTPS and a name for the service (the seed's "next steps"), all switched on by
+# HTTPS and a name for the service (the "next steps" of the original deployment), all switched on by
 # domain_name: a certificate validated through DNS records in the hosted zone,
 # and an alias record pointing the name at the ALB.
 

@@ -4,7 +4,7 @@
 # Who owns what (so Terraform and CI never fight): Terraform owns the task
 # definition. A deploy is `terraform apply -var container_image=...`, which
 # registers a new revision and points the service at it. The running task count
-# belongs to autoscaling once the service exists: desired_count only seeds it.
+# belongs to autoscaling once the service exists: desired_count only sets its start.
 
 resource "aws_cloudwatch_log_group" "this" {
   #checkov:skip=CKV_AWS_338:Retention is a per-environment value (log_retention_days); an access log of an echo server is not kept for a year.
@@ -134,8 +134,8 @@ resource "aws_ecs_service" "this" {
     rollback = true
   }
   alarms {
-    enable      = true
-    rollback    = true
+    enable      = var.deployment_alarm_rollback
+    rollback    = var.deployment_alarm_rollback
     alarm_names = [aws_cloudwatch_metric_alarm.target_5xx.alarm_name]
   }
 
@@ -167,6 +167,15 @@ resource "aws_ecs_service" "this" {
   lifecycle {
     # Autoscaling moves the count; re-applying must not reset it.
     ignore_changes = [desired_count]
+
+    # With wait_for_steady_state the provider reports success when the steady
+    # state was reached by a rollback (a known provider behaviour): the service
+    # is then stable on the previous revision. Its read-back after the apply
+    # names that revision, and this fails the apply, by hand as in the pipeline.
+    postcondition {
+      condition     = self.task_definition == aws_ecs_task_definition.this.arn
+      error_message = "The service runs ${self.task_definition}, not ${aws_ecs_task_definition.this.arn}, the revision this apply registered: ECS rolled the deployment back (circuit breaker or the 5xx alarm). Look at the service's events; the next apply with a working image fixes the drift."
+    }
   }
 
   # The target group must be attached to a listener before a service can use it,

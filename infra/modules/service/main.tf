@@ -31,6 +31,9 @@ locals {
     "arn:%s:ecr:%s:%s:repository/%s",
     local.partition, local.ecr_image.region, local.ecr_image.account, local.ecr_image.repository,
   )
+
+  # Every alarm of the service is named "<name>-...".
+  alarm_arn_pattern = "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${var.name}-*"
 }
 
 ################################################################################
@@ -74,18 +77,82 @@ data "aws_iam_policy_document" "key" {
     }
   }
 
+  # The deploy role creates and changes this key, so it must be able to change the
+  # policy afterwards (KMS refuses a policy that would lock its creator out); the
+  # plan role reads it for a plan. Named here, in this environment's key only:
+  # no identity policy grants either role anything on keys.
+  dynamic "statement" {
+    for_each = length(var.key_administrator_arns) > 0 ? [1] : []
+    content {
+      sid = "DeployRoleManagesThisKey"
+      actions = [
+        "kms:CancelKeyDeletion",
+        "kms:CreateAlias",
+        "kms:DeleteAlias",
+        "kms:DescribeKey",
+        "kms:DisableKeyRotation",
+        "kms:EnableKeyRotation",
+        "kms:GetKeyPolicy",
+        "kms:GetKeyRotationStatus",
+        "kms:ListResourceTags",
+        "kms:PutKeyPolicy",
+        "kms:ScheduleKeyDeletion",
+        "kms:TagResource",
+        "kms:UntagResource",
+        "kms:UpdateAlias",
+        "kms:UpdateKeyDescription",
+      ]
+      resources = ["*"]
+      principals {
+        type        = "AWS"
+        identifiers = var.key_administrator_arns
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(var.key_reader_arns) > 0 ? [1] : []
+    content {
+      sid       = "PlanRoleReadsThisKey"
+      actions   = ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"]
+      resources = ["*"]
+      principals {
+        type        = "AWS"
+        identifiers = var.key_reader_arns
+      }
+    }
+  }
+
   statement {
-    sid       = "AlarmsAndEventsPublishToTheTopic"
+    sid       = "AlarmsOfThisServicePublishToTheTopic"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
     resources = ["*"]
     principals {
       type        = "Service"
-      identifiers = ["cloudwatch.amazonaws.com", "events.amazonaws.com"]
+      identifiers = ["cloudwatch.amazonaws.com"]
     }
     condition {
       test     = "StringEquals"
       variable = "aws:SourceAccount"
       values   = [local.account_id]
+    }
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = [local.alarm_arn_pattern]
+    }
+  }
+
+  # EventBridge sends no aws:SourceAccount or aws:SourceArn when it delivers to an
+  # encrypted SNS topic, so a condition on them would silently drop every
+  # deployment event. The topic's own policy admits only this service's rule.
+  statement {
+    sid       = "EventsPublishToTheTopic"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
+    resources = ["*"]
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
     }
   }
 }

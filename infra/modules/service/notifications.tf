@@ -21,17 +21,37 @@ data "aws_iam_policy_document" "topic" {
   }
 
   statement {
-    sid       = "AlarmsAndEventsOfThisAccountPublish"
+    sid       = "AlarmsOfThisServicePublish"
     actions   = ["sns:Publish"]
     resources = [aws_sns_topic.this.arn]
     principals {
       type        = "Service"
-      identifiers = ["cloudwatch.amazonaws.com", "events.amazonaws.com"]
+      identifiers = ["cloudwatch.amazonaws.com"]
     }
     condition {
       test     = "StringEquals"
       variable = "aws:SourceAccount"
       values   = [local.account_id]
+    }
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = [local.alarm_arn_pattern]
+    }
+  }
+
+  statement {
+    sid       = "DeploymentEventsPublish"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.this.arn]
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [aws_cloudwatch_event_rule.deployment_problems.arn]
     }
   }
 }
@@ -70,4 +90,25 @@ resource "aws_cloudwatch_event_rule" "deployment_problems" {
 resource "aws_cloudwatch_event_target" "deployment_problems" {
   rule = aws_cloudwatch_event_rule.deployment_problems.name
   arn  = aws_sns_topic.this.arn
+}
+
+# A delivery that fails (a key or topic policy that refuses EventBridge) is
+# otherwise invisible: EventBridge drops the event and only counts it.
+resource "aws_cloudwatch_metric_alarm" "undelivered_deployment_events" {
+  alarm_name          = "${var.name}-undelivered-deployment-events"
+  alarm_description   = "EventBridge could not deliver ${var.name}'s deployment events to the SNS topic: check the topic's and the key's policies."
+  namespace           = "AWS/Events"
+  metric_name         = "FailedInvocations"
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  dimensions          = { RuleName = aws_cloudwatch_event_rule.deployment_problems.name }
+
+  alarm_actions = [aws_sns_topic.this.arn]
+  ok_actions    = [aws_sns_topic.this.arn]
+
+  tags = var.tags
 }

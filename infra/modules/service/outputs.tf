@@ -65,18 +65,7 @@ output "dashboard_name" {
 
 output "alarm_names" {
   description = "Names of every alarm of the service, scaling alarms included."
-  value = concat(
-    [for alarm in aws_cloudwatch_metric_alarm.cpu_high : alarm.alarm_name],
-    [for alarm in aws_cloudwatch_metric_alarm.cpu_low : alarm.alarm_name],
-    [
-      aws_cloudwatch_metric_alarm.target_5xx.alarm_name,
-      aws_cloudwatch_metric_alarm.elb_5xx.alarm_name,
-      aws_cloudwatch_metric_alarm.no_healthy_hosts.alarm_name,
-      aws_cloudwatch_metric_alarm.unhealthy_hosts.alarm_name,
-      aws_cloudwatch_metric_alarm.response_time.alarm_name,
-      aws_cloudwatch_metric_alarm.memory_high.alarm_name,
-    ],
-  )
+  value       = [for alarm in local.every_alarm : alarm.alarm_name]
 }
 
 output "alb_security_group_id" {
@@ -107,4 +96,14 @@ output "access_logs_bucket" {
 output "certificate_arn" {
   description = "ACM certificate of the HTTPS listener, or null without a domain."
   value       = local.tls_enabled ? aws_acm_certificate_validation.this[0].certificate_arn : null
+}
+
+output "target_group_name" {
+  description = "Name of the target group: the service's name and a digest of the settings that force a new one."
+  value       = aws_lb_target_group.this.name
+}
+
+output "key_policy_principals" {
+  description = "The roles the key policy names, by statement (the environment's deploy and plan roles)."
+  value       = { for statement in data.aws_iam_policy_document.key.statement : statement.sid => flatten([for principal in statement.principals : principal.identifiers]) if contains(["DeployRoleManagesThisKey", "PlanRoleReadsThisKey"], statement.sid) }
 }

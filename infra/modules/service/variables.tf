@@ -165,7 +165,7 @@ variable "shutdown_timeout_seconds" {
 ################################################################################
 
 variable "listener_port" {
-  description = "Port of the ALB's HTTP listener (the seed serves on 5678). With a domain_name it redirects to HTTPS."
+  description = "Port of the ALB's HTTP listener (the original deployment serves on 5678). With a domain_name it redirects to HTTPS."
   type        = number
   default     = 5678
 
@@ -246,7 +246,7 @@ variable "access_logs" {
 }
 
 ################################################################################
-# TLS and DNS (the seed's next steps): on when domain_name is set
+# TLS and DNS (the next steps of the original deployment): on when domain_name is set
 ################################################################################
 
 variable "domain_name" {
@@ -343,7 +343,7 @@ variable "container_insights" {
 
 variable "autoscaling" {
   description = <<-EOT
-    How the task count follows CPU. policy "step" (the seed's): CloudWatch alarms
+    How the task count follows CPU. policy "step" (the original deployment's): CloudWatch alarms
     scale out by one task above cpu_scale_out_threshold % and in by one below
     cpu_scale_in_threshold %, each alarm also notifying the SNS topic.
     policy "target_tracking": AWS keeps average CPU near cpu_target %.
@@ -410,14 +410,22 @@ variable "alarm_emails" {
 
   validation {
     condition     = alltrue([for address in var.alarm_emails : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", address))])
-    error_message = "alarm_emails must hold e-mail addresses such as ops@example.com."
+    error_message = "alarm_emails must hold e-mail addresses (name@domain.tld)."
+  }
+
+  # The domains reserved for documentation and testing (RFC 2606, RFC 6761) reach
+  # nobody: alarms sent there are lost without a word.
+  validation {
+    condition     = alltrue([for address in var.alarm_emails : !can(regex("(?i)@(([^@]+\\.)?example\\.(com|net|org)|[^@]+\\.(example|test|invalid|localhost))$", address))])
+    error_message = "alarm_emails holds a placeholder address (example.com, example.net, example.org, or a .example, .test, .invalid or .localhost domain) that nobody reads: put the team's real address, or leave the list empty."
   }
 }
 
 variable "alarms" {
-  description = "Thresholds of the alarms that notify the SNS topic. target_5xx_per_minute also rolls back a deployment during which it fires."
+  description = "Thresholds of the alarms that notify the SNS topic. target_5xx_percent (of requests, for target_5xx_minutes minutes in a row) also rolls back a deployment during which it fires."
   type = object({
-    target_5xx_per_minute  = optional(number, 5)
+    target_5xx_percent     = optional(number, 5)
+    target_5xx_minutes     = optional(number, 2)
     elb_5xx_per_minute     = optional(number, 5)
     p95_response_seconds   = optional(number, 1)
     memory_percent         = optional(number, 85)
@@ -426,9 +434,42 @@ variable "alarms" {
   default = {}
 
   validation {
-    condition     = var.alarms.target_5xx_per_minute >= 1 && var.alarms.elb_5xx_per_minute >= 1 && var.alarms.p95_response_seconds > 0 && var.alarms.memory_percent > 0 && var.alarms.memory_percent < 100 && var.alarms.unhealthy_host_minutes >= 1
-    error_message = "alarms thresholds must be positive: 5xx counts at least 1 per minute, p95 above 0 s, memory between 0 and 100 %, unhealthy_host_minutes at least 1."
+    condition     = var.alarms.target_5xx_percent > 0 && var.alarms.target_5xx_percent < 100 && var.alarms.elb_5xx_per_minute >= 1 && var.alarms.p95_response_seconds > 0 && var.alarms.memory_percent > 0 && var.alarms.memory_percent < 100 && var.alarms.unhealthy_host_minutes >= 1
+    error_message = "alarms thresholds must be positive: target_5xx_percent and memory_percent between 0 and 100 %, elb_5xx_per_minute at least 1, p95 above 0 s, unhealthy_host_minutes at least 1."
   }
+
+  validation {
+    condition     = var.alarms.target_5xx_minutes >= 2 && floor(var.alarms.target_5xx_minutes) == var.alarms.target_5xx_minutes
+    error_message = "alarms.target_5xx_minutes must be a whole number of at least 2: one bad minute alone must not roll a release back."
+  }
+}
+
+variable "deployment_alarm_rollback" {
+  description = "Let the target 5xx alarm roll back a deployment in progress. Turn off for a hotfix that must go out while the current release answers 5xx (the circuit breaker still rolls back tasks that fail to start)."
+  type        = bool
+  default     = true
+}
+
+################################################################################
+# Who may manage what (the environment's deploy and plan roles)
+################################################################################
+
+variable "permissions_boundary_arn" {
+  description = "Managed policy set as the permissions boundary of the execution and task roles: the environment's deploy role may only create roles with it."
+  type        = string
+  default     = null
+}
+
+variable "key_administrator_arns" {
+  description = "Roles the key policy lets manage the environment's KMS key (its deploy role), so that no identity policy needs rights on keys."
+  type        = list(string)
+  default     = []
+}
+
+variable "key_reader_arns" {
+  description = "Roles the key policy lets read the key's settings (the environment's plan role)."
+  type        = list(string)
+  default     = []
 }
 
 variable "tags" {

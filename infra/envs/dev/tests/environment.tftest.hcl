@@ -41,6 +41,18 @@ run "dev_shape" {
   }
 }
 
+run "dev_roles_carry_the_boundary_and_run_the_key" {
+  command = plan
+  assert {
+    condition     = local.permissions_boundary_arn == "arn:aws:iam::123456789012:policy/http-echo-boundary-dev"
+    error_message = "Every role of dev carries dev's permissions boundary, which its deploy role may only create roles under."
+  }
+  assert {
+    condition     = module.service.key_policy_principals == { DeployRoleManagesThisKey = ["arn:aws:iam::123456789012:role/http-echo-deploy-dev"], PlanRoleReadsThisKey = ["arn:aws:iam::123456789012:role/http-echo-plan-dev"] }
+    error_message = "dev's key policy names dev's deploy and plan roles, no others."
+  }
+}
+
 run "rejects_deploy_without_image" {
   command = plan
   variables {

@@ -32,6 +32,18 @@ run "prod_shape" {
   }
 }
 
+run "prod_roles_carry_the_boundary_and_run_the_key" {
+  command = plan
+  assert {
+    condition     = local.permissions_boundary_arn == "arn:aws:iam::123456789012:policy/http-echo-boundary-prod"
+    error_message = "Every role of prod carries prod's permissions boundary, which its deploy role may only create roles under."
+  }
+  assert {
+    condition     = module.service.key_policy_principals == { DeployRoleManagesThisKey = ["arn:aws:iam::123456789012:role/http-echo-deploy-prod"], PlanRoleReadsThisKey = ["arn:aws:iam::123456789012:role/http-echo-plan-prod"] }
+    error_message = "prod's key policy names prod's deploy and plan roles, no others."
+  }
+}
+
 run "rejects_deploy_without_image" {
   command = plan
   variables {

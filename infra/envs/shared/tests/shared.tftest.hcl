@@ -1,26 +1,31 @@
 # The shared root with its committed terraform.tfvars, against a mocked AWS: one
-# repository, and one deploy role per environment trusted by that environment's
-# GitHub jobs only.
+# repository, pulled from by each environment's account, and the build job's role.
 
 mock_provider "aws" {
   source = "../../tests/mocks"
 }
 
-run "shared_pipeline_resources" {
+run "one_account_layout" {
   assert {
     condition     = output.ecr_repository_url == "123456789012.dkr.ecr.us-east-1.amazonaws.com/http-echo"
     error_message = "One ECR repository named after the project."
   }
   assert {
-    condition     = toset(keys(output.deploy_role_arns)) == toset(["dev", "prod"]) && alltrue([for arn in values(output.deploy_role_arns) : startswith(arn, "arn:aws:iam::")])
-    error_message = "A deploy role for dev and one for prod."
+    condition     = toset(flatten([for statement in module.pipeline.repository_policy_principals : statement])) == toset(["arn:aws:iam::123456789012:root"])
+    error_message = "With every environment in this account, only this account's roles pull."
   }
   assert {
-    condition     = output.deploy_role_subjects == { dev = "repo:example-org/http-echo:environment:dev", prod = "repo:example-org/http-echo:environment:production" }
-    error_message = "dev's role trusts the dev environment, prod's the production environment."
+    condition     = output.github_variables.build.AWS_ROLE_ARN == output.image_push_role_arn && output.github_variables.repository.ECR_REPOSITORY_URL == output.ecr_repository_url
+    error_message = "The GitHub variables name the push role and the repository."
+  }
+}
+
+run "separate_accounts_layout" {
+  variables {
+    environment_account_ids = { dev = "222222222222", prod = "333333333333" }
   }
   assert {
-    condition     = startswith(output.github_oidc_provider_arn, "arn:aws:iam::")
-    error_message = "The GitHub OIDC provider is created."
+    condition     = toset(flatten([for statement in module.pipeline.repository_policy_principals : statement])) == toset(["arn:aws:iam::222222222222:root", "arn:aws:iam::333333333333:root"])
+    error_message = "With an account per environment, each environment's account pulls, and the tooling account itself is named nowhere."
   }
 }

@@ -53,6 +53,26 @@ run "two_zones_single_nat" {
   }
 }
 
+run "flow_logs_role_trusts_only_this_accounts_flow_logs" {
+  command = plan
+  variables {
+    permissions_boundary_arn = "arn:aws:iam::123456789012:policy/http-echo-boundary-test"
+  }
+  assert {
+    condition = {
+      for condition in one(data.aws_iam_policy_document.flow_logs_assume.statement).condition : condition.variable => "${condition.test} ${join(",", condition.values)}"
+      } == {
+      "aws:SourceAccount" = "StringEquals 123456789012"
+      "aws:SourceArn"     = "ArnLike arn:aws:ec2:us-east-1:123456789012:vpc-flow-log/*"
+    }
+    error_message = "Only this account's flow logs may assume the delivery role (aws:SourceAccount and aws:SourceArn)."
+  }
+  assert {
+    condition     = aws_iam_role.flow_logs[0].permissions_boundary == "arn:aws:iam::123456789012:policy/http-echo-boundary-test"
+    error_message = "The flow-logs role carries the environment's permissions boundary."
+  }
+}
+
 run "nat_per_zone" {
   variables {
     availability_zones = ["us-east-1a", "us-east-1b", "us-east-1c"]

@@ -1,5 +1,5 @@
-# The pipeline module against a mocked AWS: the shared ECR repository, GitHub's
-# OIDC provider, and deploy roles each trusted by one GitHub environment only.
+# The pipeline module against a mocked AWS: the shared ECR repository, what keeps
+# the images prod needs, who may pull and tag, and the build job's push role.
 
 mock_provider "aws" {
   source = "../../tests/mocks"
@@ -8,10 +8,9 @@ mock_provider "aws" {
 variables {
   name              = "http-echo"
   github_repository = "example-org/http-echo"
-  state_bucket_name = "http-echo-tfstate-123456789012"
-  deploy_roles = {
-    dev  = { github_environment = "dev", can_push_images = true, resource_prefix = "http-echo-dev" }
-    prod = { github_environment = "production", resource_prefix = "http-echo-prod" }
+  environments = {
+    dev  = {}
+    prod = { account_id = "333333333333" }
   }
 }
 
@@ -28,98 +27,60 @@ run "ecr_repository" {
     condition     = aws_ecr_repository.this.encryption_configuration[0].encryption_type == "KMS"
     error_message = "Images are encrypted with KMS."
   }
+}
+
+run "images_prod_needs_are_never_expired" {
   assert {
-    condition = [for rule in jsondecode(aws_ecr_lifecycle_policy.this.policy).rules : [rule.selection.tagStatus, rule.selection.countType, rule.selection.countNumber, rule.action.type]] == [
-      ["untagged", "sinceImagePushed", 7, "expire"],
-      ["any", "imageCountMoreThan", 100, "expire"],
+    condition = [for rule in jsondecode(aws_ecr_lifecycle_policy.this.policy).rules : [rule.rulePriority, rule.selection.tagStatus, join(",", try(rule.selection.tagPrefixList, [])), rule.selection.countType, rule.selection.countNumber]] == [
+      [1, "tagged", "prod-deployed-", "imageCountMoreThan", 20],
+      [2, "tagged", "dev-verified-", "imageCountMoreThan", 20],
+      [3, "untagged", "", "sinceImagePushed", 7],
+      [4, "any", "", "imageCountMoreThan", 100],
     ]
-    error_message = "Lifecycle: untagged images expire after 7 days, beyond the newest 100 images the oldest expire."
+    error_message = "The newest 20 prod deploys and dev verifications are kept by higher-priority rules than the count of 100, which can then never expire them."
   }
 }
 
-run "github_oidc" {
+run "environments_pull_and_tag_by_role" {
   assert {
-    condition     = aws_iam_openid_connect_provider.github[0].url == "https://token.actions.githubusercontent.com" && aws_iam_openid_connect_provider.github[0].client_id_list == toset(["sts.amazonaws.com"])
-    error_message = "The OIDC provider is GitHub Actions' with the STS audience."
-  }
-  assert {
-    condition     = output.deploy_role_subjects == { dev = "repo:example-org/http-echo:environment:dev", prod = "repo:example-org/http-echo:environment:production" }
-    error_message = "Each role trusts exactly its own GitHub environment of the repository."
-  }
-  assert {
-    condition = alltrue([
-      for env, document in data.aws_iam_policy_document.deploy_assume : anytrue([
-        for condition in one(document.statement).condition :
-        condition.variable == "token.actions.githubusercontent.com:sub" && condition.test == "StringEquals" && toset(condition.values) == toset([output.deploy_role_subjects[env]])
-      ])
-    ])
-    error_message = "The trust policies pin the OIDC subject with StringEquals (no wildcards)."
-  }
-  assert {
-    condition     = alltrue([for document in data.aws_iam_policy_document.deploy_assume : one(document.statement).actions == toset(["sts:AssumeRoleWithWebIdentity"])])
-    error_message = "Deploy roles are assumed through web identity only."
-  }
-  assert {
-    condition     = toset(keys(output.deploy_role_arns)) == toset(["dev", "prod"])
-    error_message = "One deploy role per environment."
+    condition = {
+      for statement in data.aws_iam_policy_document.repository.statement : statement.sid => [
+        join(",", flatten([for principal in statement.principals : principal.identifiers])),
+        join(",", flatten([for condition in statement.condition : condition.values])),
+      ]
+      } == {
+      DevServicesPull               = ["arn:aws:iam::123456789012:root", "arn:aws:iam::123456789012:role/http-echo-dev-*"]
+      ProdServicesPull              = ["arn:aws:iam::333333333333:root", "arn:aws:iam::333333333333:role/http-echo-prod-*"]
+      DevDeploymentRolesReadAndTag  = ["arn:aws:iam::123456789012:root", "arn:aws:iam::123456789012:role/http-echo-deploy-dev,arn:aws:iam::123456789012:role/http-echo-plan-dev"]
+      ProdDeploymentRolesReadAndTag = ["arn:aws:iam::333333333333:root", "arn:aws:iam::333333333333:role/http-echo-deploy-prod,arn:aws:iam::333333333333:role/http-echo-plan-prod"]
+    }
+    error_message = "Each environment's account may pull with its own roles and read or tag with its deploy and plan roles, in its own account (here prod's, a separate one)."
   }
 }
 
-run "deploy_role_permissions" {
+run "push_role_for_the_build_job_only" {
   assert {
-    condition     = length([for statement in data.aws_iam_policy_document.deploy["dev"].statement : statement if statement.sid == "EcrPushImages"]) == 1 && length([for statement in data.aws_iam_policy_document.deploy["prod"].statement : statement if statement.sid == "EcrPushImages"]) == 0
-    error_message = "Only the environment that builds images may push them."
+    condition     = output.image_push_role_subject == "repo:example-org/http-echo:environment:build:job_workflow_ref:example-org/http-echo/.github/workflows/deploy.yml@refs/heads/dev"
+    error_message = "Only the build job (environment build, deploy.yml on dev) may push."
   }
   assert {
-    condition     = one([for statement in data.aws_iam_policy_document.deploy["prod"].statement : statement.resources if statement.sid == "StateReadWriteOwnKeys"]) == toset(["arn:aws:s3:::http-echo-tfstate-123456789012/prod/*"])
-    error_message = "A deploy role reads and writes only its own environment's state."
-  }
-  assert {
-    condition     = one([for statement in data.aws_iam_policy_document.deploy["dev"].statement : statement.resources if statement.sid == "ManageEnvironmentRoles"]) == toset(["arn:aws:iam::123456789012:role/http-echo-dev-*"])
-    error_message = "IAM changes are limited to the environment's own roles."
+    condition     = toset(flatten([for statement in data.aws_iam_policy_document.push.statement : statement.resources if statement.sid == "EcrPushAndFindImages"])) == toset([aws_ecr_repository.this.arn])
+    error_message = "The push role writes to this repository only."
   }
 }
 
-run "existing_oidc_provider" {
+run "rejects_bad_account" {
   command = plan
   variables {
-    create_github_oidc_provider = false
-    github_oidc_provider_arn    = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+    environments = { dev = { account_id = "12345" } }
   }
-  assert {
-    condition     = length(aws_iam_openid_connect_provider.github) == 0 && output.github_oidc_provider_arn == "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
-    error_message = "An existing OIDC provider is reused instead of created."
-  }
-}
-
-run "rejects_bad_repository" {
-  command = plan
-  variables {
-    github_repository = "http-echo"
-  }
-  expect_failures = [var.github_repository]
-}
-
-run "rejects_no_deploy_roles" {
-  command = plan
-  variables {
-    deploy_roles = {}
-  }
-  expect_failures = [var.deploy_roles]
-}
-
-run "rejects_missing_oidc_provider" {
-  command = plan
-  variables {
-    create_github_oidc_provider = false
-  }
-  expect_failures = [var.github_oidc_provider_arn]
+  expect_failures = [var.environments]
 }
 
 run "rejects_tiny_image_retention" {
   command = plan
   variables {
-    image_retention = { keep_images = 2 }
+    image_retention = { keep_deployed = 1 }
   }
   expect_failures = [var.image_retention]
 }

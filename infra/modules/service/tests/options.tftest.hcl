@@ -65,6 +65,59 @@ run "target_tracking_instead_of_steps" {
   }
 }
 
+run "alarm_rollback_off_for_a_hotfix" {
+  command = plan
+  variables {
+    deployment_alarm_rollback = false
+  }
+  assert {
+    condition     = aws_ecs_service.this.alarms[0].enable == false && aws_ecs_service.this.alarms[0].rollback == false
+    error_message = "deployment_alarm_rollback = false stops the 5xx alarm from rolling a deployment back."
+  }
+  assert {
+    condition     = aws_ecs_service.this.deployment_circuit_breaker[0].enable && aws_ecs_service.this.deployment_circuit_breaker[0].rollback
+    error_message = "The circuit breaker stays on: tasks that fail to start are still rolled back."
+  }
+}
+
+run "roles_and_key_for_the_deploy_roles" {
+  command = plan
+  variables {
+    permissions_boundary_arn = "arn:aws:iam::123456789012:policy/http-echo-boundary-test"
+    key_administrator_arns   = ["arn:aws:iam::123456789012:role/http-echo-deploy-test"]
+    key_reader_arns          = ["arn:aws:iam::123456789012:role/http-echo-plan-test"]
+  }
+  assert {
+    condition     = aws_iam_role.execution.permissions_boundary == var.permissions_boundary_arn && aws_iam_role.task.permissions_boundary == var.permissions_boundary_arn
+    error_message = "The execution and task roles carry the environment's permissions boundary."
+  }
+  assert {
+    condition = {
+      for statement in data.aws_iam_policy_document.key.statement : statement.sid => flatten([for principal in statement.principals : principal.identifiers])
+      if contains(["DeployRoleManagesThisKey", "PlanRoleReadsThisKey"], statement.sid)
+      } == {
+      DeployRoleManagesThisKey = ["arn:aws:iam::123456789012:role/http-echo-deploy-test"]
+      PlanRoleReadsThisKey     = ["arn:aws:iam::123456789012:role/http-echo-plan-test"]
+    }
+    error_message = "The key policy names the deploy role (manage) and the plan role (read) of this environment."
+  }
+  assert {
+    condition     = alltrue([for statement in data.aws_iam_policy_document.key.statement : !contains(statement.actions, "kms:*") if statement.sid == "DeployRoleManagesThisKey"]) && contains(one([for statement in data.aws_iam_policy_document.key.statement : statement.actions if statement.sid == "DeployRoleManagesThisKey"]), "kms:PutKeyPolicy")
+    error_message = "The deploy role gets named key actions (PutKeyPolicy among them, which KMS requires of the key's creator), not kms:*."
+  }
+}
+
+run "target_group_renamed_when_replaced" {
+  command = plan
+  variables {
+    container_port = 8080
+  }
+  assert {
+    condition     = startswith(output.target_group_name, "http-echo-test-") && output.target_group_name != "http-echo-test-${substr(sha1(jsonencode([5678, "HTTP", "ip", var.vpc_id])), 0, 6)}"
+    error_message = "A setting that replaces the target group gives it a new name, so create_before_destroy can make it next to the old one."
+  }
+}
+
 run "access_logs_off" {
   command = plan
   variables {

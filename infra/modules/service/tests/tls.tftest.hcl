@@ -1,4 +1,4 @@
-# The seed's next steps, switched on by a domain: ACM certificate validated in
+# The next steps of the original deployment, switched on by a domain: ACM certificate validated in
 # Route 53, HTTPS on 443, HTTP redirected, alias record. ACM's validation options
 # are known at plan time on AWS but not in a mock, so this file overrides them
 # during plan and runs plans only (apply runs would need other overrides).

@@ -190,6 +190,38 @@ run "rejects_bad_alarm_email" {
   expect_failures = [var.alarm_emails]
 }
 
+run "rejects_placeholder_alarm_emails" {
+  command = plan
+  variables {
+    alarm_emails = ["oncall@http-echo.internal", "http-echo-alerts@example.com"]
+  }
+  expect_failures = [var.alarm_emails]
+}
+
+run "rejects_alarm_emails_in_test_domains" {
+  command = plan
+  variables {
+    alarm_emails = ["ops@alerts.example.org", "ops@mail.test", "ops@x.invalid"]
+  }
+  expect_failures = [var.alarm_emails]
+}
+
+run "rejects_rollback_on_one_minute" {
+  command = plan
+  variables {
+    alarms = { target_5xx_minutes = 1 }
+  }
+  expect_failures = [var.alarms]
+}
+
+run "rejects_error_rate_of_100_percent" {
+  command = plan
+  variables {
+    alarms = { target_5xx_percent = 100 }
+  }
+  expect_failures = [var.alarms]
+}
+
 run "rejects_domain_without_zone" {
   command = plan
   variables {

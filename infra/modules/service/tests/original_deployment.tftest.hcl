@@ -1,5 +1,5 @@
-# The service module with its defaults, against a mocked AWS: every property the
-# seed names (and the ones we add) is asserted on what Terraform would create.
+# The service module with its defaults, against a mocked AWS: every property of
+# the original deployment (and the ones we add) is asserted on what Terraform would create.
 
 mock_provider "aws" {
   source = "../../tests/mocks"
@@ -11,7 +11,7 @@ variables {
   public_subnet_ids  = ["subnet-public-a", "subnet-public-b"]
   private_subnet_ids = ["subnet-private-a", "subnet-private-b"]
   container_image    = "123456789012.dkr.ecr.us-east-1.amazonaws.com/http-echo:3f2c1ab"
-  alarm_emails       = ["ops@example.com"]
+  alarm_emails       = ["oncall@http-echo.internal"]
 }
 
 run "load_balancer" {
@@ -25,7 +25,7 @@ run "load_balancer" {
   }
   assert {
     condition     = aws_lb_listener.http.port == 5678 && aws_lb_listener.http.protocol == "HTTP"
-    error_message = "The seed's listener is HTTP on port 5678."
+    error_message = "The original deployment's listener is HTTP on port 5678."
   }
   assert {
     condition     = aws_lb_listener.http.default_action[0].type == "forward" && aws_lb_listener.http.default_action[0].target_group_arn == aws_lb_target_group.this.arn
@@ -54,6 +54,10 @@ run "load_balancer" {
 }
 
 run "target_group_health_and_draining" {
+  assert {
+    condition     = startswith(aws_lb_target_group.this.name, "http-echo-test-") && length(aws_lb_target_group.this.name) == 21 && output.target_group_name == aws_lb_target_group.this.name
+    error_message = "The target group is named after the service plus a digest of its settings (at most 32 characters)."
+  }
   assert {
     condition     = aws_lb_target_group.this.target_type == "ip" && aws_lb_target_group.this.port == 5678
     error_message = "Fargate tasks register by IP on the container port 5678."
@@ -105,7 +109,7 @@ run "tasks_private_without_public_ip" {
 run "rolling_deployment" {
   assert {
     condition     = aws_ecs_service.this.desired_count == 2
-    error_message = "The service starts with the seed's 2 tasks."
+    error_message = "The service starts with the original deployment's 2 tasks."
   }
   assert {
     condition     = aws_ecs_service.this.deployment_maximum_percent == 200 && aws_ecs_service.this.deployment_minimum_healthy_percent == 100
@@ -118,6 +122,18 @@ run "rolling_deployment" {
   assert {
     condition     = aws_ecs_service.this.alarms[0].enable && aws_ecs_service.this.alarms[0].rollback && aws_ecs_service.this.alarms[0].alarm_names == toset([aws_cloudwatch_metric_alarm.target_5xx.alarm_name])
     error_message = "The target 5xx alarm must roll back a deployment."
+  }
+  assert {
+    condition     = [for query in aws_cloudwatch_metric_alarm.target_5xx.metric_query : query.expression if query.return_data == true] == ["IF(requests > 0, 100 * FILL(errors, 0) / requests, 0)"] && aws_cloudwatch_metric_alarm.target_5xx.threshold == 5 && aws_cloudwatch_metric_alarm.target_5xx.evaluation_periods == 2 && aws_cloudwatch_metric_alarm.target_5xx.datapoints_to_alarm == 2
+    error_message = "The rollback alarm fires on more than 5 % of requests answered 5xx, two minutes in a row, not on one burst."
+  }
+  assert {
+    condition     = toset([for query in aws_cloudwatch_metric_alarm.target_5xx.metric_query : query.metric[0].metric_name if length(query.metric) > 0]) == toset(["HTTPCode_Target_5XX_Count", "RequestCount"])
+    error_message = "The error rate divides the target 5xx count by the request count."
+  }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.no_healthy_hosts.treat_missing_data == "notBreaching"
+    error_message = "A new target group reports no data yet: that must not page."
   }
   assert {
     condition     = aws_ecs_service.this.task_definition == aws_ecs_task_definition.this.arn
@@ -244,7 +260,7 @@ run "step_scaling_on_cpu" {
 
 run "notifications" {
   assert {
-    condition     = aws_sns_topic_subscription.email["ops@example.com"].protocol == "email" && aws_sns_topic_subscription.email["ops@example.com"].topic_arn == aws_sns_topic.this.arn
+    condition     = aws_sns_topic_subscription.email["oncall@http-echo.internal"].protocol == "email" && aws_sns_topic_subscription.email["oncall@http-echo.internal"].topic_arn == aws_sns_topic.this.arn
     error_message = "Each alarm e-mail address is subscribed to the topic."
   }
   assert {
@@ -260,6 +276,7 @@ run "notifications" {
         aws_cloudwatch_metric_alarm.unhealthy_hosts,
         aws_cloudwatch_metric_alarm.response_time,
         aws_cloudwatch_metric_alarm.memory_high,
+        aws_cloudwatch_metric_alarm.undelivered_deployment_events,
       ] : contains(alarm.alarm_actions, aws_sns_topic.this.arn)
     ])
     error_message = "Every alarm notifies the SNS topic."
@@ -267,6 +284,27 @@ run "notifications" {
   assert {
     condition     = aws_cloudwatch_event_target.deployment_problems.arn == aws_sns_topic.this.arn && jsondecode(aws_cloudwatch_event_rule.deployment_problems.event_pattern).detail.eventType == ["WARN", "ERROR"]
     error_message = "Failed deployments and service errors are forwarded to the topic."
+  }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.undelivered_deployment_events.namespace == "AWS/Events" && aws_cloudwatch_metric_alarm.undelivered_deployment_events.metric_name == "FailedInvocations" && aws_cloudwatch_metric_alarm.undelivered_deployment_events.dimensions["RuleName"] == aws_cloudwatch_event_rule.deployment_problems.name
+    error_message = "An alarm fires when EventBridge fails to deliver the deployment events."
+  }
+  assert {
+    condition     = [for statement in data.aws_iam_policy_document.key.statement : length(statement.condition) if contains(flatten([for principal in statement.principals : principal.identifiers]), "events.amazonaws.com")] == [0]
+    error_message = "The key lets EventBridge encrypt for the topic without source conditions, which EventBridge does not send to an encrypted topic."
+  }
+  assert {
+    condition = one([for statement in data.aws_iam_policy_document.key.statement : { for condition in statement.condition : condition.variable => join(",", condition.values) } if contains(flatten([for principal in statement.principals : principal.identifiers]), "cloudwatch.amazonaws.com")]) == {
+      "aws:SourceAccount" = "123456789012"
+      "aws:SourceArn"     = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:http-echo-test-*"
+    }
+    error_message = "CloudWatch may use the key only for this service's alarms (aws:SourceAccount, aws:SourceArn)."
+  }
+  assert {
+    condition = one([for statement in data.aws_iam_policy_document.topic.statement : { for condition in statement.condition : condition.variable => join(",", condition.values) } if contains(flatten([for principal in statement.principals : principal.identifiers]), "events.amazonaws.com")]) == {
+      "aws:SourceArn" = aws_cloudwatch_event_rule.deployment_problems.arn
+    }
+    error_message = "Only the service's own event rule may publish to the topic through EventBridge."
   }
 }
 
@@ -290,8 +328,8 @@ run "dashboard" {
     error_message = "The dashboard shows CPU, memory, running tasks, requests, 4xx/5xx, response time and target health."
   }
   assert {
-    condition     = length(jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets[0].properties.alarms) == 8
-    error_message = "The dashboard's alarm widget shows all 8 alarms."
+    condition     = length(jsondecode(aws_cloudwatch_dashboard.this.dashboard_body).widgets[0].properties.alarms) == 9 && length(output.alarm_names) == 9
+    error_message = "The dashboard's alarm widget and the alarm_names output show all 9 alarms."
   }
 }
 

@@ -1,0 +1,4 @@
+key          = "prod-access/terraform.tfstate"
+region       = "us-east-1"
+encrypt      = true
+use_lockfile = true

@@ -1,0 +1,1 @@
+../dev-access/main.tf

@@ -1,0 +1,731 @@
+# What each role of the environment may do. The deploy role applies the whole
+# environment, so it manages the services the environment is built from, but
+# only the environment's own resources:
+#   - by ARN, where the ARN carries the environment's prefix (ECS, load balancer,
+#     logs, alarms, dashboard, SNS, EventBridge, S3, IAM, KMS aliases);
+#   - by the Environment tag where ARNs are IDs (EC2, Application Auto Scaling,
+#     ACM, KMS keys): a new resource must be tagged with this environment
+#     (aws:RequestTag) and may not exist yet (no aws:ResourceTag), an existing one
+#     must carry this environment's tag (aws:ResourceTag), and the Environment tag
+#     of an existing resource can never be changed;
+#   - the environment's KMS key through the key policy, which names this role
+#     (modules/service), not through a wildcard here.
+# IAM is held to roles under the environment's permissions boundary, so nothing
+# the role creates or passes can do more than write the environment's logs and
+# pull its image. The boundary, the role itself and its siblings are out of reach.
+
+locals {
+  tag = "Environment"
+
+  ecs_arn    = "arn:${local.partition}:ecs:${local.region}:${local.account_id}"
+  elb_arn    = "arn:${local.partition}:elasticloadbalancing:${local.region}:${local.account_id}"
+  logs_arn   = "arn:${local.partition}:logs:${local.region}:${local.account_id}"
+  events_arn = "arn:${local.partition}:events:${local.region}:${local.account_id}"
+
+  # The environment's log groups: the server's and the VPC's flow logs.
+  log_group_arns = [
+    "${local.logs_arn}:log-group:/ecs/${local.prefix}",
+    "${local.logs_arn}:log-group:/ecs/${local.prefix}:*",
+    "${local.logs_arn}:log-group:/vpc/${local.prefix}/*",
+  ]
+  topic_arn = "arn:${local.partition}:sns:${local.region}:${local.account_id}:${local.prefix}-*"
+
+  # What a plan reads to refresh every resource of the environment: metadata only
+  # (no object contents, log events or secrets), in this region.
+  read_actions = [
+    "acm:DescribeCertificate",
+    "acm:ListTagsForCertificate",
+    "application-autoscaling:DescribeScalableTargets",
+    "application-autoscaling:DescribeScalingPolicies",
+    "application-autoscaling:ListTagsForResource",
+    "cloudwatch:DescribeAlarms",
+    "cloudwatch:GetDashboard",
+    "cloudwatch:ListTagsForResource",
+    "ec2:DescribeAddresses",
+    "ec2:DescribeAddressesAttribute",
+    "ec2:DescribeAvailabilityZones",
+    "ec2:DescribeFlowLogs",
+    "ec2:DescribeInternetGateways",
+    "ec2:DescribeNatGateways",
+    "ec2:DescribeNetworkAcls",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribePrefixLists",
+    "ec2:DescribeRouteTables",
+    "ec2:DescribeSecurityGroupRules",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeTags",
+    "ec2:DescribeVpcAttribute",
+    "ec2:DescribeVpcEndpoints",
+    "ec2:DescribeVpcs",
+    "ecs:DescribeCapacityProviders",
+    "ecs:DescribeClusters",
+    "ecs:DescribeServices",
+    "ecs:DescribeTaskDefinition",
+    "ecs:ListTagsForResource",
+    "elasticloadbalancing:DescribeListenerAttributes",
+    "elasticloadbalancing:DescribeListeners",
+    "elasticloadbalancing:DescribeLoadBalancerAttributes",
+    "elasticloadbalancing:DescribeLoadBalancers",
+    "elasticloadbalancing:DescribeRules",
+    "elasticloadbalancing:DescribeTags",
+    "elasticloadbalancing:DescribeTargetGroupAttributes",
+    "elasticloadbalancing:DescribeTargetGroups",
+    "events:DescribeRule",
+    "events:ListTagsForResource",
+    "events:ListTargetsByRule",
+    "kms:ListAliases",
+    "logs:DescribeLogGroups",
+    "logs:ListTagsForResource",
+    "logs:ListTagsLogGroup",
+    "sns:GetSubscriptionAttributes",
+    "sns:GetTopicAttributes",
+    "sns:ListSubscriptionsByTopic",
+    "sns:ListTagsForResource",
+  ]
+
+  # What the provider reads of a bucket on refresh.
+  bucket_read_actions = [
+    "s3:GetAccelerateConfiguration",
+    "s3:GetBucket*",
+    "s3:GetEncryptionConfiguration",
+    "s3:GetLifecycleConfiguration",
+    "s3:GetReplicationConfiguration",
+    "s3:ListBucket",
+  ]
+
+  # EC2 actions that create a resource of the environment (tagged with it in the
+  # same call) or change one it owns.
+  ec2_create_actions = [
+    "ec2:AllocateAddress",
+    "ec2:AuthorizeSecurityGroupEgress",
+    "ec2:AuthorizeSecurityGroupIngress",
+    "ec2:CreateFlowLogs",
+    "ec2:CreateInternetGateway",
+    "ec2:CreateNatGateway",
+    "ec2:CreateRouteTable",
+    "ec2:CreateSecurityGroup",
+    "ec2:CreateSubnet",
+    "ec2:CreateVpc",
+    "ec2:CreateVpcEndpoint",
+  ]
+  ec2_change_actions = concat(local.ec2_create_actions, [
+    "ec2:AssociateRouteTable",
+    "ec2:AttachInternetGateway",
+    "ec2:CreateRoute",
+    "ec2:DeleteFlowLogs",
+    "ec2:DeleteInternetGateway",
+    "ec2:DeleteNatGateway",
+    "ec2:DeleteRoute",
+    "ec2:DeleteRouteTable",
+    "ec2:DeleteSecurityGroup",
+    "ec2:DeleteSubnet",
+    "ec2:DeleteVpc",
+    "ec2:DeleteVpcEndpoints",
+    "ec2:DetachInternetGateway",
+    "ec2:DisassociateAddress",
+    "ec2:DisassociateRouteTable",
+    "ec2:ModifySecurityGroupRules",
+    "ec2:ModifySubnetAttribute",
+    "ec2:ModifyVpcAttribute",
+    "ec2:ModifyVpcEndpoint",
+    "ec2:ReleaseAddress",
+    "ec2:ReplaceRoute",
+    "ec2:ReplaceRouteTableAssociation",
+    "ec2:RevokeSecurityGroupEgress",
+    "ec2:RevokeSecurityGroupIngress",
+    "ec2:UpdateSecurityGroupRuleDescriptionsEgress",
+    "ec2:UpdateSecurityGroupRuleDescriptionsIngress",
+  ])
+}
+
+################################################################################
+# Deploy role
+################################################################################
+
+data "aws_iam_policy_document" "deploy" {
+  #checkov:skip=CKV_AWS_111:Writes on "*" are creations that have no ARN before the call (EC2, Application Auto Scaling, ACM, KMS keys, task definitions), each bound to this environment by aws:RequestTag and the absence of aws:ResourceTag, or changes bound by aws:ResourceTag; the policy evaluation test in infra/tests proves another environment's resources are out of reach.
+  #checkov:skip=CKV_AWS_356:Same reason as CKV_AWS_111: "*" appears only where the action has no resource-level permission or the resource does not exist yet, always under a tag condition or for metadata reads.
+  #checkov:skip=CKV_AWS_109:Permissions management is limited to roles named after the environment and created under its permissions boundary; the boundary and the deployment roles themselves are denied (statement NeverTouchTheGuardrails).
+
+  statement {
+    sid       = "StateListBucket"
+    actions   = ["s3:ListBucket"]
+    resources = [local.state_bucket_arn]
+  }
+
+  statement {
+    sid       = "StateReadWriteOwnKeys"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    resources = ["${local.state_bucket_arn}/${var.environment}/*"]
+  }
+
+  statement {
+    sid       = "EcrLogin"
+    actions   = ["ecr:GetAuthorizationToken"]
+    resources = ["*"]
+  }
+
+  # Read an image's digest, and add a tag (dev-verified-<commit>, prod-deployed-
+  # <commit>) to one: the repository's tags are immutable, so no tag can be moved.
+  statement {
+    sid       = "EcrReadAndTagImages"
+    actions   = ["ecr:BatchGetImage", "ecr:DescribeImages", "ecr:PutImage"]
+    resources = [var.ecr_repository_arn]
+  }
+
+  statement {
+    sid       = "ReadEnvironmentMetadata"
+    actions   = local.read_actions
+    resources = ["*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestedRegion"
+      values   = [local.region]
+    }
+  }
+
+  statement {
+    sid = "EcsOwnClusterAndService"
+    actions = [
+      "ecs:CreateCluster",
+      "ecs:CreateService",
+      "ecs:DeleteCluster",
+      "ecs:DeleteService",
+      "ecs:PutClusterCapacityProviders",
+      "ecs:TagResource",
+      "ecs:UntagResource",
+      "ecs:UpdateCluster",
+      "ecs:UpdateClusterSettings",
+      "ecs:UpdateService",
+    ]
+    resources = [
+      "${local.ecs_arn}:cluster/${local.prefix}",
+      "${local.ecs_arn}:service/${local.prefix}/*",
+      "${local.ecs_arn}:task-definition/${local.prefix}:*",
+    ]
+  }
+
+  # Revisions are never deregistered: the circuit breaker rolls back to them.
+  statement {
+    sid       = "EcsRegisterOwnTaskDefinitions"
+    actions   = ["ecs:RegisterTaskDefinition"]
+    resources = ["${local.ecs_arn}:task-definition/${local.prefix}:*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/${local.tag}"
+      values   = [var.environment]
+    }
+  }
+
+  statement {
+    sid = "LoadBalancerOwn"
+    actions = [
+      "elasticloadbalancing:AddListenerCertificates",
+      "elasticloadbalancing:AddTags",
+      "elasticloadbalancing:CreateListener",
+      "elasticloadbalancing:CreateLoadBalancer",
+      "elasticloadbalancing:CreateTargetGroup",
+      "elasticloadbalancing:DeleteListener",
+      "elasticloadbalancing:DeleteLoadBalancer",
+      "elasticloadbalancing:DeleteTargetGroup",
+      "elasticloadbalancing:ModifyListener",
+      "elasticloadbalancing:ModifyListenerAttributes",
+      "elasticloadbalancing:ModifyLoadBalancerAttributes",
+      "elasticloadbalancing:ModifyTargetGroup",
+      "elasticloadbalancing:ModifyTargetGroupAttributes",
+      "elasticloadbalancing:RemoveListenerCertificates",
+      "elasticloadbalancing:RemoveTags",
+      "elasticloadbalancing:SetSecurityGroups",
+      "elasticloadbalancing:SetSubnets",
+    ]
+    resources = [
+      "${local.elb_arn}:loadbalancer/app/${local.prefix}/*",
+      "${local.elb_arn}:listener/app/${local.prefix}/*",
+      "${local.elb_arn}:listener-rule/app/${local.prefix}/*",
+      "${local.elb_arn}:targetgroup/${local.prefix}-*/*",
+    ]
+  }
+
+  statement {
+    sid       = "Ec2CreateForThisEnvironment"
+    actions   = concat(local.ec2_create_actions, ["ec2:CreateTags"])
+    resources = ["*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/${local.tag}"
+      values   = [var.environment]
+    }
+    condition {
+      test     = "Null"
+      variable = "aws:ResourceTag/${local.tag}"
+      values   = ["true"]
+    }
+  }
+
+  statement {
+    sid       = "Ec2ChangeOwnResources"
+    actions   = local.ec2_change_actions
+    resources = ["*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/${local.tag}"
+      values   = [var.environment]
+    }
+  }
+
+  # The VPC's default security group exists, untagged, from the VPC's creation
+  # on; the network module takes it over (tags it, removes its rules).
+  statement {
+    sid       = "Ec2AdoptTheDefaultSecurityGroup"
+    actions   = ["ec2:RevokeSecurityGroupEgress", "ec2:RevokeSecurityGroupIngress"]
+    resources = ["arn:${local.partition}:ec2:${local.region}:${local.account_id}:security-group/*"]
+    condition {
+      test     = "Null"
+      variable = "aws:ResourceTag/${local.tag}"
+      values   = ["true"]
+    }
+  }
+
+  statement {
+    sid       = "TagOwnResourcesButNeverTheEnvironmentTag"
+    actions   = ["ec2:CreateTags", "ec2:DeleteTags"]
+    resources = ["*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/${local.tag}"
+      values   = [var.environment]
+    }
+    condition {
+      test     = "ForAllValues:StringNotEquals"
+      variable = "aws:TagKeys"
+      values   = [local.tag]
+    }
+  }
+
+  statement {
+    sid = "AutoScalingRegisterForThisEnvironment"
+    actions = [
+      "application-autoscaling:RegisterScalableTarget",
+      "application-autoscaling:TagResource",
+    ]
+    resources = ["*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/${local.tag}"
+      values   = [var.environment]
+    }
+    condition {
+      test     = "Null"
+      variable = "aws:ResourceTag/${local.tag}"
+      values   = ["true"]
+    }
+  }
+
+  statement {
+    sid = "AutoScalingChangeOwn"
+    actions = [
+      "application-autoscaling:DeleteScalingPolicy",
+      "application-autoscaling:DeregisterScalableTarget",
+      "application-autoscaling:PutScalingPolicy",
+      "application-autoscaling:RegisterScalableTarget",
+      "application-autoscaling:UntagResource",
+    ]
+    resources = ["*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/${local.tag}"
+      values   = [var.environment]
+    }
+  }
+
+  statement {
+    sid       = "CertificateForThisEnvironment"
+    actions   = ["acm:RequestCertificate", "acm:AddTagsToCertificate"]
+    resources = ["*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/${local.tag}"
+      values   = [var.environment]
+    }
+    condition {
+      test     = "Null"
+      variable = "aws:ResourceTag/${local.tag}"
+      values   = ["true"]
+    }
+  }
+
+  statement {
+    sid       = "CertificateChangeOwn"
+    actions   = ["acm:DeleteCertificate", "acm:RemoveTagsFromCertificate"]
+    resources = ["*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/${local.tag}"
+      values   = [var.environment]
+    }
+  }
+
+  statement {
+    sid = "LogsOwnGroups"
+    actions = [
+      "logs:AssociateKmsKey",
+      "logs:CreateLogGroup",
+      "logs:DeleteLogGroup",
+      "logs:DeleteRetentionPolicy",
+      "logs:DisassociateKmsKey",
+      "logs:PutRetentionPolicy",
+      "logs:TagLogGroup",
+      "logs:TagResource",
+      "logs:UntagLogGroup",
+      "logs:UntagResource",
+    ]
+    resources = local.log_group_arns
+  }
+
+  statement {
+    sid = "AlarmsAndDashboardOwn"
+    actions = [
+      "cloudwatch:DeleteAlarms",
+      "cloudwatch:DeleteDashboards",
+      "cloudwatch:PutDashboard",
+      "cloudwatch:PutMetricAlarm",
+      "cloudwatch:TagResource",
+      "cloudwatch:UntagResource",
+    ]
+    resources = [
+      "arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${local.prefix}-*",
+      "arn:${local.partition}:cloudwatch::${local.account_id}:dashboard/${local.prefix}",
+    ]
+  }
+
+  # SNS cannot limit Unsubscribe to a topic (it has no resource-level
+  # permission), so the role gets none: removing an address, or destroying the
+  # environment, is for an administrator.
+  statement {
+    sid = "TopicOwn"
+    actions = [
+      "sns:CreateTopic",
+      "sns:DeleteTopic",
+      "sns:SetTopicAttributes",
+      "sns:Subscribe",
+      "sns:TagResource",
+      "sns:UntagResource",
+    ]
+    resources = [local.topic_arn]
+  }
+
+  statement {
+    sid = "EventRuleOwn"
+    actions = [
+      "events:DeleteRule",
+      "events:PutRule",
+      "events:RemoveTargets",
+      "events:TagResource",
+      "events:UntagResource",
+    ]
+    resources = ["${local.events_arn}:rule/${local.prefix}-*"]
+  }
+
+  statement {
+    sid       = "EventTargetsOnlyTheEnvironmentsTopic"
+    actions   = ["events:PutTargets"]
+    resources = ["${local.events_arn}:rule/${local.prefix}-*"]
+    condition {
+      test     = "ArnLike"
+      variable = "events:TargetArn"
+      values   = [local.topic_arn]
+    }
+  }
+
+  # The ALB's access-log bucket, "<prefix>-alb-logs-<account>".
+  statement {
+    sid = "AccessLogBucketOwn"
+    actions = [
+      "s3:CreateBucket",
+      "s3:DeleteBucket",
+      "s3:DeleteBucketPolicy",
+      "s3:ListBucketVersions",
+      "s3:PutBucketOwnershipControls",
+      "s3:PutBucketPolicy",
+      "s3:PutBucketPublicAccessBlock",
+      "s3:PutBucketTagging",
+      "s3:PutBucketVersioning",
+      "s3:PutEncryptionConfiguration",
+      "s3:PutLifecycleConfiguration",
+    ]
+    resources = ["arn:${local.partition}:s3:::${local.prefix}-*"]
+  }
+
+  statement {
+    sid       = "AccessLogBucketRead"
+    actions   = local.bucket_read_actions
+    resources = ["arn:${local.partition}:s3:::${local.prefix}-*"]
+  }
+
+  # Emptying the bucket when an environment without deletion protection goes.
+  statement {
+    sid       = "AccessLogObjectsDelete"
+    actions   = ["s3:DeleteObject", "s3:DeleteObjectVersion"]
+    resources = ["arn:${local.partition}:s3:::${local.prefix}-*/*"]
+  }
+
+  statement {
+    sid       = "KmsCreateKeyForThisEnvironment"
+    actions   = ["kms:CreateKey", "kms:TagResource"]
+    resources = ["*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/${local.tag}"
+      values   = [var.environment]
+    }
+    condition {
+      test     = "Null"
+      variable = "aws:ResourceTag/${local.tag}"
+      values   = ["true"]
+    }
+  }
+
+  # The alias side of CreateAlias; the key side is in the key policy.
+  statement {
+    sid       = "KmsOwnAlias"
+    actions   = ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"]
+    resources = ["arn:${local.partition}:kms:${local.region}:${local.account_id}:alias/${local.prefix}"]
+  }
+
+  statement {
+    sid = "IamCreateRolesUnderTheBoundary"
+    actions = [
+      "iam:CreateRole",
+      "iam:PutRolePermissionsBoundary",
+      "iam:PutRolePolicy",
+    ]
+    resources = ["${local.iam_arn}:role/${local.prefix}-*"]
+    condition {
+      test     = "ArnEquals"
+      variable = "iam:PermissionsBoundary"
+      values   = [local.boundary_arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(var.attachable_policy_arns) > 0 ? [1] : []
+    content {
+      sid       = "IamAttachOnlyAllowListedPolicies"
+      actions   = ["iam:AttachRolePolicy", "iam:DetachRolePolicy"]
+      resources = ["${local.iam_arn}:role/${local.prefix}-*"]
+      condition {
+        test     = "ArnEquals"
+        variable = "iam:PolicyARN"
+        values   = var.attachable_policy_arns
+      }
+      condition {
+        test     = "ArnEquals"
+        variable = "iam:PermissionsBoundary"
+        values   = [local.boundary_arn]
+      }
+    }
+  }
+
+  statement {
+    sid = "IamManageOwnRoles"
+    actions = [
+      "iam:DeleteRole",
+      "iam:DeleteRolePolicy",
+      "iam:GetRole",
+      "iam:GetRolePolicy",
+      "iam:ListAttachedRolePolicies",
+      "iam:ListInstanceProfilesForRole",
+      "iam:ListRolePolicies",
+      "iam:TagRole",
+      "iam:UntagRole",
+      "iam:UpdateRoleDescription",
+    ]
+    resources = ["${local.iam_arn}:role/${local.prefix}-*"]
+  }
+
+  statement {
+    sid       = "IamPassOwnRolesToTheirServices"
+    actions   = ["iam:PassRole"]
+    resources = ["${local.iam_arn}:role/${local.prefix}-*"]
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PassedToService"
+      values   = ["ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com"]
+    }
+  }
+
+  # ECS, ELB and Application Auto Scaling act through service-linked roles that
+  # AWS creates on first use in an account.
+  statement {
+    sid       = "IamCreateServiceLinkedRoles"
+    actions   = ["iam:CreateServiceLinkedRole"]
+    resources = ["${local.iam_arn}:role/aws-service-role/*"]
+    condition {
+      test     = "StringEquals"
+      variable = "iam:AWSServiceName"
+      values = [
+        "ecs.amazonaws.com",
+        "ecs.application-autoscaling.amazonaws.com",
+        "elasticloadbalancing.amazonaws.com",
+      ]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(var.route53_zone_ids) > 0 ? [1] : []
+    content {
+      sid       = "DnsRecordsInTheEnvironmentsZones"
+      actions   = ["route53:ChangeResourceRecordSets", "route53:GetHostedZone", "route53:ListResourceRecordSets", "route53:ListTagsForResource"]
+      resources = [for zone in var.route53_zone_ids : "arn:${local.partition}:route53:::hostedzone/${zone}"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(var.route53_zone_ids) > 0 ? [1] : []
+    content {
+      sid       = "DnsChanges"
+      actions   = ["route53:GetChange"]
+      resources = ["arn:${local.partition}:route53:::change/*"]
+    }
+  }
+
+  # Belt and braces over the scoping above: whatever is ever added there, the
+  # guardrails stay out of reach.
+  statement {
+    sid       = "NeverTouchTheGuardrails"
+    effect    = "Deny"
+    actions   = ["iam:*"]
+    resources = concat(local.own_role_arns, [local.boundary_arn])
+  }
+
+  statement {
+    sid       = "NeverRemoveABoundary"
+    effect    = "Deny"
+    actions   = ["iam:DeleteRolePermissionsBoundary"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "NeverCreateARoleWithoutTheBoundary"
+    effect    = "Deny"
+    actions   = ["iam:CreateRole", "iam:PutRolePermissionsBoundary"]
+    resources = ["*"]
+    condition {
+      test     = "ArnNotEquals"
+      variable = "iam:PermissionsBoundary"
+      values   = [local.boundary_arn]
+    }
+  }
+}
+
+################################################################################
+# Plan role: read only, plus the state lock
+################################################################################
+
+data "aws_iam_policy_document" "plan" {
+  #checkov:skip=CKV_AWS_356:Describe and List calls of EC2, ECS, ELB and CloudWatch have no resource-level permissions; they read metadata only, in this region.
+
+  statement {
+    sid       = "StateListBucket"
+    actions   = ["s3:ListBucket"]
+    resources = [local.state_bucket_arn]
+  }
+
+  statement {
+    sid       = "StateRead"
+    actions   = ["s3:GetObject"]
+    resources = ["${local.state_bucket_arn}/${var.environment}/*"]
+  }
+
+  # A plan takes the state lock: only the lock file may be written.
+  statement {
+    sid       = "StateLock"
+    actions   = ["s3:PutObject", "s3:DeleteObject"]
+    resources = ["${local.state_bucket_arn}/${var.environment}/terraform.tfstate.tflock"]
+  }
+
+  statement {
+    sid       = "ReadEnvironmentMetadata"
+    actions   = local.read_actions
+    resources = ["*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestedRegion"
+      values   = [local.region]
+    }
+  }
+
+  statement {
+    sid       = "EcrReadImages"
+    actions   = ["ecr:BatchGetImage", "ecr:DescribeImages"]
+    resources = [var.ecr_repository_arn]
+  }
+
+  statement {
+    sid       = "ReadOwnRoles"
+    actions   = ["iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:ListRolePolicies"]
+    resources = ["${local.iam_arn}:role/${local.prefix}-*"]
+  }
+
+  statement {
+    sid       = "ReadAccessLogBucket"
+    actions   = local.bucket_read_actions
+    resources = ["arn:${local.partition}:s3:::${local.prefix}-*"]
+  }
+
+  dynamic "statement" {
+    for_each = length(var.route53_zone_ids) > 0 ? [1] : []
+    content {
+      sid       = "DnsRead"
+      actions   = ["route53:GetHostedZone", "route53:ListResourceRecordSets", "route53:ListTagsForResource"]
+      resources = [for zone in var.route53_zone_ids : "arn:${local.partition}:route53:::hostedzone/${zone}"]
+    }
+  }
+}
+
+################################################################################
+# Promotion reader: what the ECS service runs, nothing else
+################################################################################
+
+data "aws_iam_policy_document" "promotion_reader" {
+  #checkov:skip=CKV_AWS_356:ecs:DescribeTaskDefinition has no resource-level permission; it returns a task definition's settings only.
+
+  statement {
+    sid       = "DescribeTheService"
+    actions   = ["ecs:DescribeServices"]
+    resources = ["${local.ecs_arn}:service/${local.prefix}/${local.prefix}"]
+  }
+
+  statement {
+    sid       = "DescribeItsTaskDefinition"
+    actions   = ["ecs:DescribeTaskDefinition"]
+    resources = ["*"]
+  }
+}
+
+################################################################################
+# Permissions boundary of the environment's own roles
+################################################################################
+
+# Exactly what the execution, task and flow-logs roles need, so that no role the
+# deploy role creates or passes can do more, whatever its own policy says.
+data "aws_iam_policy_document" "boundary" {
+  statement {
+    sid       = "EcrLogin"
+    actions   = ["ecr:GetAuthorizationToken"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "PullTheImage"
+    actions   = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+    resources = [var.ecr_repository_arn]
+  }
+
+  statement {
+    sid       = "WriteTheEnvironmentsLogs"
+    actions   = ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+    resources = local.log_group_arns
+  }
+}

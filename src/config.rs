@@ -86,15 +86,15 @@ pub struct Probe {
     pub url: String,
 }
 
-const DEFAULT_LISTEN: &str = ":5678";
-
-/// The flags, in the words `-help` prints.
+/// The flags, in the words `-help` prints. Each `default` is the one source of
+/// that setting's default: `-help` shows it and parsing uses it, through the same
+/// function that parses a value given on the command line.
 pub const FLAGS: &[FlagSpec] = &[
     FlagSpec {
         name: "listen",
         arity: Arity::Value,
         type_name: "string",
-        default: DEFAULT_LISTEN,
+        default: ":5678",
         usage: "address and port to listen",
     },
     FlagSpec {
@@ -229,6 +229,7 @@ pub fn usage(program: &str) -> String {
 enum Source<'a> {
     Flag(&'a str),
     Env(String),
+    Default(&'a str),
 }
 
 /// Reads the command line (without the program name) and the environment.
@@ -256,9 +257,10 @@ where
         env: &env,
         program,
     };
+    // An empty -listen means the default, as before any flag was given.
     let listen = settings
         .string("listen")
-        .unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
+        .unwrap_or_else(|| default_of("listen").to_owned());
     let tls = match (settings.string("tls-cert"), settings.string("tls-key")) {
         (Some(cert), Some(key)) => Some(TlsFiles {
             cert: cert.into(),
@@ -272,29 +274,19 @@ where
             })
         }
     };
-    let status_code = settings.parse("status-code", 200, parse_status_code)?;
-    let log_format = settings.parse("log-format", LogFormat::Text, parse_log_format)?;
-    let shutdown_delay = settings.parse("shutdown-delay", Duration::ZERO, duration::parse)?;
-    let shutdown_timeout = settings.parse(
-        "shutdown-timeout",
-        Duration::from_secs(5),
-        positive_duration,
-    )?;
-    let idle_timeout =
-        settings.parse("idle-timeout", Duration::from_secs(75), positive_duration)?;
-    let header_read_timeout = settings.parse(
-        "header-read-timeout",
-        Duration::from_secs(10),
-        positive_duration,
-    )?;
-    let max_header_bytes = settings.parse("max-header-bytes", 65_536, |t| {
+    let status_code = settings.parse("status-code", parse_status_code)?;
+    let log_format = settings.parse("log-format", parse_log_format)?;
+    let shutdown_delay = settings.parse("shutdown-delay", duration::parse)?;
+    let shutdown_timeout = settings.parse("shutdown-timeout", positive_duration)?;
+    let idle_timeout = settings.parse("idle-timeout", positive_duration)?;
+    let header_read_timeout = settings.parse("header-read-timeout", positive_duration)?;
+    let max_header_bytes = settings.parse("max-header-bytes", |t| {
         parse_count(t, 1_024, 16 * 1024 * 1024)
     })?;
-    let max_body_bytes = settings.parse("max-body-bytes", 10_485_760, |t| {
+    let max_body_bytes = settings.parse("max-body-bytes", |t| {
         parse_count(t, 0, usize::MAX).map(|n| n as u64)
     })?;
-    let max_connections =
-        settings.parse("max-connections", 16_384, |t| parse_count(t, 1, 1 << 24))?;
+    let max_connections = settings.parse("max-connections", |t| parse_count(t, 1, 1 << 24))?;
 
     if let Some(url) = raw.get("healthcheck") {
         let url = if url.is_empty() {
@@ -364,15 +356,15 @@ impl<E: Fn(&str) -> Option<String>> Settings<'_, E> {
             .filter(|v| !v.is_empty())
     }
 
+    /// The setting's value, given or else the flag table's default, parsed.
     fn parse<T>(
         &self,
         flag: &'static str,
-        default: T,
         parse: impl Fn(&str) -> Result<T, String>,
     ) -> Result<T, StartupError> {
-        let Some((text, source)) = self.lookup(flag) else {
-            return Ok(default);
-        };
+        let (text, source) = self
+            .lookup(flag)
+            .unwrap_or_else(|| (default_of(flag).to_owned(), Source::Default(flag)));
         parse(&text).map_err(|why| match source {
             Source::Flag(name) => StartupError {
                 message: format!(
@@ -385,8 +377,21 @@ impl<E: Fn(&str) -> Option<String>> Settings<'_, E> {
                 message: format!("invalid value {text:?} for environment variable {var}: {why}\n"),
                 exit_code: 2,
             },
+            // The tests parse every default, so this is a build that broke its table.
+            Source::Default(name) => StartupError {
+                message: format!("invalid default {text:?} for flag -{name}: {why}\n"),
+                exit_code: 2,
+            },
         })
     }
+}
+
+/// The default of a flag in [`FLAGS`]. Only called with names from the table.
+fn default_of(flag: &str) -> &'static str {
+    FLAGS
+        .iter()
+        .find(|spec| spec.name == flag)
+        .map_or("", |spec| spec.default)
 }
 
 /// `status-code` -> `ECHO_STATUS_CODE`.
@@ -479,6 +484,22 @@ mod tests {
             "must outlive the ALB's 60s"
         );
         assert_eq!(c.tls, None);
+    }
+
+    #[test]
+    fn the_flag_table_is_the_one_source_of_defaults() {
+        // Giving every setting its documented default changes nothing.
+        let mut explicit: Vec<String> = FLAGS
+            .iter()
+            .filter(|spec| spec.arity == Arity::Value && spec.name != "text")
+            .map(|spec| format!("-{}={}", spec.name, spec.default))
+            .collect();
+        explicit.push("-text=hi".to_owned());
+        let explicit: Vec<&str> = explicit.iter().map(String::as_str).collect();
+        assert_eq!(
+            format!("{:?}", config(&explicit, &[])),
+            format!("{:?}", config(&["-text=hi"], &[]))
+        );
     }
 
     #[test]

@@ -20,7 +20,7 @@ use tokio::time::Instant;
 use crate::app::{reason, Reply};
 use crate::clock;
 use crate::http1::percent_decode;
-use crate::server::Shared;
+use crate::shared::Shared;
 use crate::shutdown::Phase;
 use crate::telemetry::Entry;
 use crate::version::{NAME, VERSION};

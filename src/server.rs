@@ -9,21 +9,13 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
 
-use crate::app::App;
 use crate::config::Config;
-use crate::http1::{self, Limits};
+use crate::http1;
 use crate::listener::go_error_text;
-use crate::shutdown::{ShutdownSignal, ShutdownState};
+use crate::shared::Shared;
+use crate::shutdown::ShutdownSignal;
 use crate::telemetry::{self, AccessLog};
 use crate::{h2, tls};
-
-/// What every connection reads: the replies, limits, log and lifecycle state.
-pub struct Shared {
-    pub app: App,
-    pub limits: Limits,
-    pub log: AccessLog,
-    pub shutdown: ShutdownState,
-}
 
 /// A configured server, ready to run on a listener.
 pub struct Server {
@@ -46,17 +38,7 @@ impl Server {
             None => None,
         };
         Ok(Server {
-            shared: Arc::new(Shared {
-                app: App::new(&config.text, config.status_code),
-                limits: Limits {
-                    header_read_timeout: config.header_read_timeout,
-                    idle_timeout: config.idle_timeout,
-                    max_header_bytes: config.max_header_bytes,
-                    max_body_bytes: config.max_body_bytes,
-                },
-                log,
-                shutdown: ShutdownState::default(),
-            }),
+            shared: Arc::new(Shared::new(config, log)),
             tls,
             max_connections: config.max_connections,
             shutdown_delay: config.shutdown_delay,

@@ -23,7 +23,7 @@ use super::body::{BodyReader, Progress};
 use super::request::{self, Head, Parsed, Rejection};
 use super::response::{self, CONTINUE};
 use crate::app::Reply;
-use crate::server::Shared;
+use crate::shared::Shared;
 use crate::shutdown::Phase;
 use crate::telemetry::Entry;
 

@@ -12,16 +12,5 @@ mod conn;
 mod request;
 mod response;
 
-use std::time::Duration;
-
 pub use conn::{serve, Transport};
 pub(crate) use request::percent_decode;
-
-/// Per-connection limits, from the configuration.
-#[derive(Clone, Copy, Debug)]
-pub struct Limits {
-    pub header_read_timeout: Duration,
-    pub idle_timeout: Duration,
-    pub max_header_bytes: usize,
-    pub max_body_bytes: u64,
-}

@@ -11,19 +11,18 @@ use std::sync::Arc;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::header::{HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, DATE, HOST};
+use hyper::header::{HeaderValue, DATE, HOST};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::Instant;
 
-use crate::app::{reason, Reply};
+use crate::app::Reply;
 use crate::clock;
-use crate::http1::percent_decode;
+use crate::http1::{percent_decode, MALFORMED_PERCENT_ENCODING};
 use crate::shared::Shared;
 use crate::shutdown::Phase;
 use crate::telemetry::Entry;
-use crate::version::{NAME, VERSION};
 
 /// Activity of one connection, for closing it when idle.
 struct Activity {
@@ -64,6 +63,8 @@ where
     let mut builder = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
     builder
         .timer(TokioTimer::new())
+        // Every answer carries the Date the reply put on it.
+        .auto_date_header(false)
         .max_header_list_size(u32::try_from(shared.limits.max_header_bytes).unwrap_or(u32::MAX));
     let connection = builder.serve_connection(TokioIo::new(io), service);
     tokio::pin!(connection);
@@ -105,25 +106,28 @@ async fn respond(
 ) -> Response<Full<Bytes>> {
     let started = Instant::now();
     let (parts, mut body) = request.into_parts();
+    let head_only = parts.method == Method::HEAD;
+    let refuse = |status, detail| answer(&shared.app.error(status, detail), head_only);
     // Read and discard the body, up to the limit, as HTTP/1 does.
     let mut received: u64 = 0;
     while let Some(frame) = body.frame().await {
         let Ok(frame) = frame else {
-            return error_response(400);
+            return refuse(400, None);
         };
         if let Some(data) = frame.data_ref() {
             received += data.len() as u64;
             if received > shared.limits.max_body_bytes {
-                return error_response(413);
+                return refuse(413, None);
             }
         }
     }
     let Some(path) = percent_decode(parts.uri.path().as_bytes()) else {
-        return error_response(400);
+        return refuse(400, Some(MALFORMED_PERCENT_ENCODING));
     };
-    let reply = shared.app.reply(&path, shared.shutdown.phase());
-    let head_only = parts.method == Method::HEAD;
-    let response = reply_response(reply, head_only);
+    let reply = shared
+        .app
+        .reply(parts.method.as_str(), &path, shared.shutdown.phase());
+    let response = answer(reply, head_only);
 
     if reply.logged && shared.log.is_enabled() {
         let host = match parts.uri.authority() {
@@ -137,7 +141,7 @@ async fn respond(
             path: &path,
             proto: "HTTP/2.0",
             status: reply.logged_status,
-            bytes: reply.logged_bytes(),
+            bytes: reply.logged_bytes,
             user_agent: header_bytes(&parts.headers, "user-agent"),
             forwarded_for: header_bytes(&parts.headers, "x-forwarded-for"),
             trace_id: header_bytes(&parts.headers, "x-amzn-trace-id"),
@@ -151,8 +155,9 @@ fn header_bytes<'h>(headers: &'h hyper::HeaderMap, name: &str) -> &'h [u8] {
     headers.get(name).map_or(&b""[..], HeaderValue::as_bytes)
 }
 
-fn reply_response(reply: &Reply, head_only: bool) -> Response<Full<Bytes>> {
-    // HTTP/2 has no interim echo and no 101: those become the 200 Go ends with.
+/// The HTTP/2 form of `reply`: its ready-made header map, cloned, and `Date`.
+fn answer(reply: &Reply, head_only: bool) -> Response<Full<Bytes>> {
+    // HTTP/2 has no 101 (RFC 9113 §8.6): it becomes the 200 Go ends other 1xx with.
     let status = if (100..200).contains(&reply.status) {
         200
     } else {
@@ -165,42 +170,11 @@ fn reply_response(reply: &Reply, head_only: bool) -> Response<Full<Bytes>> {
     };
     let mut response = Response::new(Full::new(body));
     *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-    add_common_headers(&mut response);
-    if let Some(content_type) = reply.content_type {
-        let headers = response.headers_mut();
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-        headers.insert(CONTENT_LENGTH, HeaderValue::from(reply.body.len()));
-    }
-    response
-}
-
-fn error_response(status: u16) -> Response<Full<Bytes>> {
-    let body = format!("{status} {}", reason(status));
-    let length = body.len();
-    let mut response = Response::new(Full::new(Bytes::from(body)));
-    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
-    add_common_headers(&mut response);
     let headers = response.headers_mut();
-    headers.insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    headers.insert(CONTENT_LENGTH, HeaderValue::from(length));
-    response
-}
-
-fn add_common_headers(response: &mut Response<Full<Bytes>>) {
-    let headers = response.headers_mut();
-    headers.insert(
-        HeaderName::from_static("x-app-name"),
-        HeaderValue::from_static(NAME),
-    );
-    headers.insert(
-        HeaderName::from_static("x-app-version"),
-        HeaderValue::from_static(VERSION),
-    );
+    *headers = reply.headers.clone();
     let date = clock::with_now(|second, _| HeaderValue::from_bytes(&second.http_date));
     if let Ok(date) = date {
         headers.insert(DATE, date);
     }
+    response
 }

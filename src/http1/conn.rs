@@ -330,7 +330,7 @@ impl<'a, S: Transport> Connection<'a, S> {
         let reply = self
             .shared
             .app
-            .reply(&head.path, self.shared.shutdown.phase());
+            .reply(head.method, &head.path, self.shared.shutdown.phase());
         let keep_alive = head.keep_alive;
         match BodyReader::new(head.framing) {
             None => {
@@ -370,7 +370,7 @@ impl<'a, S: Transport> Connection<'a, S> {
         // Decided now, not when the head arrived: a body may have taken long
         // enough for shutdown to begin, and then the client must be told.
         let keep_alive = keep_alive
-            && !reply.closes_connection()
+            && !reply.closes_connection
             && self.shared.shutdown.phase() == Phase::Serving;
         let head_only = request.method == "HEAD";
         response::write_reply(out, request.minor_version, reply, keep_alive, head_only);
@@ -386,7 +386,7 @@ impl<'a, S: Transport> Connection<'a, S> {
                     "HTTP/1.0"
                 },
                 status: reply.logged_status,
-                bytes: reply.logged_bytes(),
+                bytes: reply.logged_bytes,
                 user_agent: request.user_agent,
                 forwarded_for: request.forwarded_for,
                 trace_id: request.trace_id,
@@ -401,7 +401,7 @@ impl<'a, S: Transport> Connection<'a, S> {
     /// Answers a request that never reaches the app, then closes.
     fn reject(&mut self, rejection: Rejection, out: &mut Vec<u8>) {
         let (status, detail) = response::rejection_status(rejection);
-        response::write_error(out, status, detail);
+        response::write_error(out, &self.shared.app.error(status, detail));
         self.pending = None;
         self.head_started = None;
         self.carry = Vec::new();
@@ -420,7 +420,7 @@ impl<'a, S: Transport> Connection<'a, S> {
             return false;
         }
         let mut out = Vec::new();
-        response::write_error(&mut out, 408, None);
+        response::write_error(&mut out, &self.shared.app.error(408, None));
         self.unwritten = out;
         self.pending = None;
         self.head_started = None;

@@ -13,4 +13,4 @@ mod request;
 mod response;
 
 pub use conn::{serve, Transport};
-pub(crate) use request::percent_decode;
+pub(crate) use request::{percent_decode, MALFORMED_PERCENT_ENCODING};

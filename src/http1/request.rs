@@ -163,7 +163,7 @@ pub fn parse(input: &[u8], max_head: usize, max_body: u64) -> Parsed<'_> {
         return Parsed::Rejected(Rejection::BadRequest("malformed request target"));
     };
     let Some(path) = percent_decode(path) else {
-        return Parsed::Rejected(Rejection::BadRequest("malformed percent-encoding"));
+        return Parsed::Rejected(Rejection::BadRequest(MALFORMED_PERCENT_ENCODING));
     };
     let host = match (authority, host) {
         (Some(authority), _) => authority,
@@ -248,6 +248,9 @@ fn split_target<'a>(method: &str, target: &'a [u8]) -> Option<(&'a [u8], Option<
     };
     Some((path, Some(authority)))
 }
+
+/// Why a path that [`percent_decode`] refuses gets 400, over either protocol.
+pub(crate) const MALFORMED_PERCENT_ENCODING: &str = "malformed percent-encoding";
 
 /// Decodes `%XX`; `None` for a malformed escape (Go answers 400 too).
 pub(crate) fn percent_decode(path: &[u8]) -> Option<Cow<'_, [u8]>> {
@@ -431,7 +434,7 @@ mod tests {
         );
         assert_eq!(
             rejection(b"GET /%zz HTTP/1.1\r\nHost: h\r\n\r\n"),
-            Rejection::BadRequest("malformed percent-encoding")
+            Rejection::BadRequest(MALFORMED_PERCENT_ENCODING)
         );
         assert_eq!(
             &complete(b"OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n").path[..],

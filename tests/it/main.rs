@@ -8,6 +8,7 @@ mod body;
 mod cli;
 mod limits;
 mod logs;
+mod parity;
 mod probe;
 mod protocol;
 mod robustness;

@@ -1,82 +1,18 @@
 //! HTTPS with a certificate generated here: HTTP/1.1 and HTTP/2 chosen by ALPN,
 //! the same replies and log lines, and the probe over https.
 
-use std::path::PathBuf;
-use std::sync::Arc;
-
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
-use http_echo::config::TlsFiles;
 use http_echo::version::VERSION;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use rustls::pki_types::{CertificateDer, ServerName};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio_rustls::TlsConnector;
 
-use crate::support::{config, run_binary, Binary, TestServer};
-
-/// A self-signed certificate for `localhost`, written to a fresh folder.
-struct TestCertificate {
-    dir: PathBuf,
-    files: TlsFiles,
-    der: CertificateDer<'static>,
-}
-
-impl TestCertificate {
-    fn new(name: &str) -> TestCertificate {
-        let dir = std::env::temp_dir().join(format!("http-echo-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let generated = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
-        let files = TlsFiles {
-            cert: dir.join("cert.pem"),
-            key: dir.join("key.pem"),
-        };
-        std::fs::write(&files.cert, generated.cert.pem()).unwrap();
-        std::fs::write(&files.key, generated.key_pair.serialize_pem()).unwrap();
-        TestCertificate {
-            dir,
-            files,
-            der: generated.cert.der().clone(),
-        }
-    }
-
-    fn connector(&self, alpn: &[&[u8]]) -> TlsConnector {
-        let mut roots = rustls::RootCertStore::empty();
-        roots.add(self.der.clone()).unwrap();
-        let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-        config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
-        TlsConnector::from(Arc::new(config))
-    }
-}
-
-impl Drop for TestCertificate {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-async fn tls_server(cert: &TestCertificate, text: &str) -> TestServer {
-    let mut cfg = config(text);
-    cfg.tls = Some(cert.files.clone());
-    TestServer::start(cfg).await
-}
+use crate::support::{run_binary, tls_server, Binary, TestCertificate, TestServer};
 
 #[tokio::test]
 async fn http1_over_tls() {
     let cert = TestCertificate::new("h1");
     let server = tls_server(&cert, "secure").await;
-    let tcp = tokio::net::TcpStream::connect(server.addr).await.unwrap();
-    let mut tls = cert
-        .connector(&[b"http/1.1"])
-        .connect(ServerName::try_from("localhost").unwrap(), tcp)
-        .await
-        .expect("handshake");
+    let mut tls = cert.connect(server.addr, &[b"http/1.1"]).await;
     assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"http/1.1"[..]));
     tls.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
         .await
@@ -94,18 +30,7 @@ async fn http1_over_tls() {
 async fn http2_over_tls_by_alpn() {
     let cert = TestCertificate::new("h2");
     let server = tls_server(&cert, "over h2").await;
-    let tcp = tokio::net::TcpStream::connect(server.addr).await.unwrap();
-    let tls = cert
-        .connector(&[b"h2", b"http/1.1"])
-        .connect(ServerName::try_from("localhost").unwrap(), tcp)
-        .await
-        .expect("handshake");
-    assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
-    let (mut sender, connection) =
-        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(tls))
-            .await
-            .expect("h2 handshake");
-    tokio::spawn(connection);
+    let mut sender = cert.h2_client(server.addr).await;
 
     for (method, path, want_status, want_body) in [
         ("GET", "/anything", 200, &b"over h2\n"[..]),
@@ -116,7 +41,7 @@ async fn http2_over_tls_by_alpn() {
             .method(method)
             .uri(format!("https://localhost{path}"))
             .header("user-agent", "h2-test")
-            .body(Empty::<Bytes>::new())
+            .body(Empty::<Bytes>::new().boxed())
             .unwrap();
         let response = sender.send_request(request).await.expect("h2 response");
         assert_eq!(response.version(), hyper::Version::HTTP_2);

@@ -9,6 +9,7 @@
 
 mod body;
 mod conn;
+mod host;
 mod request;
 mod response;
 

@@ -16,7 +16,8 @@ use crate::version::{NAME, VERSION};
 /// One ready-made answer.
 #[derive(Debug)]
 pub struct Reply {
-    /// The final status sent. A configured 1xx is sent as 200, as Go ends up sending.
+    /// The final status sent. A configured 1xx is sent as 200, as Go ends up
+    /// sending; never 101, since this server switches to no other protocol.
     pub status: u16,
     /// The status the access log reports: upstream logs the configured code even
     /// when Go turns a 1xx into an interim response followed by 200.
@@ -49,6 +50,8 @@ pub struct App {
     echo: Reply,
     health: Reply,
     health_shutting_down: Reply,
+    /// For CONNECT, which asks for a tunnel this server never opens.
+    connect_refused: Reply,
 }
 
 /// One header field: the name as HTTP/1 spells it (HTTP/2 lowercases it).
@@ -80,17 +83,17 @@ impl App {
         let mut body = Vec::with_capacity(text.len() + 1);
         body.extend_from_slice(text.as_bytes());
         body.push(b'\n');
-        // Go sends a configured 1xx (but 101) as an interim response and then 200
-        // with the text.
-        let interim = (100..200).contains(&status_code) && status_code != 101;
-        let status = if interim { 200 } else { status_code };
+        // Go sends a configured 1xx as an interim response and then 200 with the
+        // text. A 101 cannot be interim: it would announce a protocol switch that
+        // never happens (and a proxy would make the connection a tunnel), so it
+        // is answered with the 200 alone.
+        let informational = (100..200).contains(&status_code);
+        let status = if informational { 200 } else { status_code };
         let content_type = sniff::content_type(&body);
         let mut echo = Reply::build(&common, status, body, content_type, &[]);
         echo.logged = true;
         echo.logged_status = status_code;
-        // After a 101 without an upgrade there is no sensible next request.
-        echo.closes_connection = status == 101;
-        if interim {
+        if informational && status_code != 101 {
             echo.h1_interim = Some(interim_bytes(&common, status_code));
         }
         if !body_allowed(status) {
@@ -110,18 +113,37 @@ impl App {
             PLAIN_TEXT,
             &[],
         );
+        // Go's ServeMux answers CONNECT (no path to match) with http.NotFound.
+        let mut connect_refused = Reply::build(
+            &common,
+            404,
+            b"404 page not found\n".to_vec(),
+            PLAIN_TEXT,
+            &[Field {
+                name: "X-Content-Type-Options",
+                value: HeaderValue::from_static("nosniff"),
+            }],
+        );
+        connect_refused.logged = true;
+        // No proxy in front may take what follows on the connection for a tunnel.
+        connect_refused.closes_connection = true;
         App {
             common,
             echo,
             health,
             health_shutting_down,
+            connect_refused,
         }
     }
 
     /// The reply for a request with `method` to `path` (percent-decoded, without
     /// the query).
-    pub fn reply(&self, _method: &str, path: &[u8], phase: Phase) -> &Reply {
-        if path != HEALTH_PATH {
+    pub fn reply(&self, method: &str, path: &[u8], phase: Phase) -> &Reply {
+        if method == "CONNECT" {
+            // A 2xx would tell every proxy in front that the connection is now a
+            // tunnel (RFC 9110 §9.3.6), and carry the next request past it.
+            &self.connect_refused
+        } else if path != HEALTH_PATH {
             &self.echo
         } else if phase == Phase::Serving {
             &self.health
@@ -341,6 +363,7 @@ mod tests {
             app.reply("GET", b"/", Phase::Serving),
             app.reply("GET", b"/health", Phase::Serving),
             app.reply("GET", b"/health", Phase::Draining),
+            app.reply("CONNECT", b"", Phase::Serving),
             &app.error(413, None),
         ] {
             let h1: Vec<String> = head(reply)
@@ -395,6 +418,27 @@ mod tests {
         assert!(reply.closes_connection);
         assert!(head(&reply).starts_with(" 400 Bad Request\r\nX-App-Name: http-echo\r\n"));
         assert_eq!(&app.error(408, None).body[..], b"408 Request Timeout");
+    }
+
+    #[test]
+    fn a_configured_101_never_announces_a_protocol_switch() {
+        let app = App::new("x", 101);
+        let reply = app.reply("GET", b"/", Phase::Serving);
+        assert_eq!((reply.status, reply.logged_status), (200, 101));
+        assert_eq!(reply.h1_interim, None);
+        assert!(!reply.closes_connection);
+        assert_eq!(&reply.body[..], b"x\n");
+    }
+
+    #[test]
+    fn connect_gets_gos_not_found_and_closes() {
+        let app = App::new("x", 200);
+        for path in [&b""[..], b"/", b"/health"] {
+            let reply = app.reply("CONNECT", path, Phase::Serving);
+            assert_eq!(reply.status, 404);
+            assert_eq!(&reply.body[..], b"404 page not found\n");
+            assert!(reply.closes_connection && reply.logged);
+        }
     }
 
     #[test]

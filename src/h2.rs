@@ -157,19 +157,13 @@ fn header_bytes<'h>(headers: &'h hyper::HeaderMap, name: &str) -> &'h [u8] {
 
 /// The HTTP/2 form of `reply`: its ready-made header map, cloned, and `Date`.
 fn answer(reply: &Reply, head_only: bool) -> Response<Full<Bytes>> {
-    // HTTP/2 has no 101 (RFC 9113 §8.6): it becomes the 200 Go ends other 1xx with.
-    let status = if (100..200).contains(&reply.status) {
-        200
-    } else {
-        reply.status
-    };
     let body = if head_only {
         Bytes::new()
     } else {
         reply.body.clone()
     };
     let mut response = Response::new(Full::new(body));
-    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    *response.status_mut() = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
     let headers = response.headers_mut();
     *headers = reply.headers.clone();
     let date = clock::with_now(|second, _| HeaderValue::from_bytes(&second.http_date));

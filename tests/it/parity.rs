@@ -78,15 +78,21 @@ async fn over_http2(sender: &mut SendRequest<H2Body>, request: hyper::Request<H2
     Answer::new(status, fields.into_iter(), body.to_vec())
 }
 
-fn h2_request(method: &str, path: &str, body: &'static [u8]) -> hyper::Request<H2Body> {
+fn h2_request(method: &str, target: &str, body: &'static [u8]) -> hyper::Request<H2Body> {
     let body = if body.is_empty() {
         Empty::<Bytes>::new().boxed()
     } else {
         Full::new(Bytes::from_static(body)).boxed()
     };
+    // CONNECT names an authority, every other method a path.
+    let uri = if method == "CONNECT" {
+        target.to_owned()
+    } else {
+        format!("https://localhost{target}")
+    };
     hyper::Request::builder()
         .method(method)
-        .uri(format!("https://localhost{path}"))
+        .uri(uri)
         .body(body)
         .unwrap()
 }
@@ -108,6 +114,7 @@ async fn every_endpoint_answers_alike_over_http1_and_http2() {
         ("POST", "/any", b"0123456789", 200),
         ("POST", "/", b"0123456789+", 413),
         ("GET", "/%zz", b"", 400),
+        ("CONNECT", "localhost:443", b"", 404),
     ] {
         let one = over_http1(&cert, &server, &format!("{method} {path} HTTP/1.1"), body).await;
         let two = over_http2(&mut h2, h2_request(method, path, body)).await;

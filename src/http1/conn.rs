@@ -294,9 +294,14 @@ impl<'a, S: Transport> Connection<'a, S> {
                             );
                         }
                     }
-                    Progress::TooLarge => self.reject(Rejection::BodyTooLarge, out),
+                    Progress::TooLarge => {
+                        let head_only = pending.method == "HEAD";
+                        self.reject(Rejection::BodyTooLarge, head_only, out);
+                    }
                     Progress::Invalid => {
-                        self.reject(Rejection::BadRequest("malformed chunked body"), out)
+                        let head_only = pending.method == "HEAD";
+                        let rejection = Rejection::BadRequest("malformed chunked body");
+                        self.reject(rejection, head_only, out);
                     }
                 }
                 continue;
@@ -313,7 +318,10 @@ impl<'a, S: Transport> Connection<'a, S> {
                     self.head_started.get_or_insert(self.last_active);
                     return used;
                 }
-                Parsed::Rejected(rejection) => self.reject(rejection, out),
+                Parsed::Rejected(rejection) => {
+                    let head_only = request::is_head(&input[used..]);
+                    self.reject(rejection, head_only, out);
+                }
                 Parsed::Complete(head) => {
                     used += head.len;
                     self.head_started = None;
@@ -398,10 +406,12 @@ impl<'a, S: Transport> Connection<'a, S> {
         }
     }
 
-    /// Answers a request that never reaches the app, then closes.
-    fn reject(&mut self, rejection: Rejection, out: &mut Vec<u8>) {
+    /// Answers a request that never reaches the app, then closes. An answer to
+    /// HEAD has no body, errors included (RFC 9110 §9.3.2).
+    fn reject(&mut self, rejection: Rejection, head_only: bool, out: &mut Vec<u8>) {
         let (status, detail) = response::rejection_status(rejection);
-        response::write_error(out, &self.shared.app.error(status, detail));
+        let reply = self.shared.app.error(status, detail);
+        response::write_error(out, &reply, head_only);
         self.pending = None;
         self.head_started = None;
         self.carry = Vec::new();
@@ -419,8 +429,12 @@ impl<'a, S: Transport> Connection<'a, S> {
         if !request_in_progress || !self.unwritten.is_empty() || self.closing != Closing::No {
             return false;
         }
+        let head_only = match &self.pending {
+            Some(pending) => pending.method == "HEAD",
+            None => request::is_head(&self.carry),
+        };
         let mut out = Vec::new();
-        response::write_error(&mut out, &self.shared.app.error(408, None));
+        response::write_error(&mut out, &self.shared.app.error(408, None), head_only);
         self.unwritten = out;
         self.pending = None;
         self.head_started = None;

@@ -62,6 +62,12 @@ pub enum Parsed<'a> {
     Rejected(Rejection),
 }
 
+/// Whether `request` (a whole or partial head) is a HEAD request, known from its
+/// first bytes: also for heads too broken or too slow to parse.
+pub fn is_head(request: &[u8]) -> bool {
+    request.starts_with(b"HEAD ")
+}
+
 /// Parses one request head at the start of `input`.
 pub fn parse(input: &[u8], max_head: usize, max_body: u64) -> Parsed<'_> {
     let mut headers = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS];

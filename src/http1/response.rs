@@ -42,8 +42,8 @@ pub fn write_reply(
 
 /// Appends an error reply (from [`crate::app::App::error`]): HTTP/1.1, and the
 /// connection closes after it.
-pub fn write_error(out: &mut Vec<u8>, reply: &Reply) {
-    write_reply(out, 1, reply, false, false);
+pub fn write_error(out: &mut Vec<u8>, reply: &Reply, head_only: bool) {
+    write_reply(out, 1, reply, false, head_only);
 }
 
 /// The status and detail for a refused request.

@@ -6,6 +6,8 @@ mod support;
 
 mod body;
 mod cli;
+mod conformance;
+mod corpus;
 mod limits;
 mod logs;
 mod parity;

@@ -64,6 +64,15 @@ impl Captured {
         String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
     }
 
+    /// Waits (up to 2 s) until a line contains `needle`, and returns all lines.
+    pub async fn lines_until(&self, needle: &str) -> Vec<String> {
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while !self.text().contains(needle) && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        self.text().lines().map(str::to_owned).collect()
+    }
+
     /// Waits (up to 2 s) until at least `n` lines were written, and returns all lines.
     pub async fn lines(&self, n: usize) -> Vec<String> {
         let deadline = Instant::now() + Duration::from_secs(2);

@@ -25,7 +25,7 @@ pub struct Reply {
     /// Empty when the status forbids a body (204, 304).
     pub body: Bytes,
     /// Body length as the access log reports it: what upstream's handler wrote,
-    /// also when the body is not sent (HEAD).
+    /// also when the body is not sent (HEAD, 204, 304).
     pub logged_bytes: usize,
     /// Upstream logs echo requests but not `/health`.
     pub logged: bool,
@@ -95,9 +95,6 @@ impl App {
         echo.logged_status = status_code;
         if informational && status_code != 101 {
             echo.h1_interim = Some(interim_bytes(&common, status_code));
-        }
-        if !body_allowed(status) {
-            echo.logged_bytes = 0;
         }
         let health = Reply::build(
             &common,
@@ -395,6 +392,8 @@ mod tests {
             assert!(reply.body.is_empty());
             assert!(!head(reply).contains("Content-Length"));
             assert!(!head(reply).contains("Content-Type"));
+            // Logged as upstream logs it: what its handler wrote.
+            assert_eq!(reply.logged_bytes, 6);
         }
         // Go sends a configured 1xx as an interim response, then 200 with the body.
         let app = App::new("x", 103);

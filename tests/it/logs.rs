@@ -89,6 +89,22 @@ async fn a_request_cannot_forge_or_break_a_text_line() {
 }
 
 #[tokio::test]
+async fn statuses_without_a_body_log_what_upstream_logs() {
+    // Upstream counts what its handler wrote, though Go sends none of it.
+    for status in [204, 304] {
+        let mut cfg = config("hello");
+        cfg.status_code = status;
+        let server = TestServer::start(cfg).await;
+        assert_eq!(get(server.addr, "/").await.status, status);
+        let lines = server.log.lines(1).await;
+        assert!(
+            lines[0].contains(&format!("\"GET / HTTP/1.1\" {status} 6 ")),
+            "{lines:?}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn json_lines_parse_and_carry_alb_fields() {
     let mut cfg = config("json");
     cfg.log_format = LogFormat::Json;

@@ -261,19 +261,8 @@ where
     let listen = settings
         .string("listen")
         .unwrap_or_else(|| default_of("listen").to_owned());
-    let tls = match (settings.string("tls-cert"), settings.string("tls-key")) {
-        (Some(cert), Some(key)) => Some(TlsFiles {
-            cert: cert.into(),
-            key: key.into(),
-        }),
-        (None, None) => None,
-        _ => {
-            return Err(StartupError {
-                message: "-tls-cert and -tls-key must be given together\n".to_owned(),
-                exit_code: 2,
-            })
-        }
-    };
+    let tls_cert = settings.string("tls-cert");
+    let tls_key = settings.string("tls-key");
     let status_code = settings.parse("status-code", parse_status_code)?;
     let log_format = settings.parse("log-format", parse_log_format)?;
     let shutdown_delay = settings.parse("shutdown-delay", duration::parse)?;
@@ -289,13 +278,27 @@ where
     let max_connections = settings.parse("max-connections", |t| parse_count(t, 1, 1 << 24))?;
 
     if let Some(url) = raw.get("healthcheck") {
+        // The probe needs only to know that TLS is on, not the key to serve it.
         let url = if url.is_empty() {
-            default_probe_url(&listen, tls.is_some())
+            default_probe_url(&listen, tls_cert.is_some())
         } else {
             url.to_owned()
         };
         return Ok(Command::Healthcheck(Probe { url }));
     }
+    let tls = match (tls_cert, tls_key) {
+        (Some(cert), Some(key)) => Some(TlsFiles {
+            cert: cert.into(),
+            key: key.into(),
+        }),
+        (None, None) => None,
+        _ => {
+            return Err(StartupError {
+                message: "-tls-cert and -tls-key must be given together\n".to_owned(),
+                exit_code: 2,
+            })
+        }
+    };
 
     // Upstream: ECHO_TEXT, replaced by -text when -text is non-empty.
     let text = match raw.get("text") {
@@ -622,6 +625,15 @@ mod tests {
         );
         assert_eq!(
             probe(&["-tls-cert=c", "-tls-key=k", "-healthcheck"], &[]),
+            "https://127.0.0.1:5678/health"
+        );
+        // The certificate alone says TLS is on; the probe needs no key.
+        assert_eq!(
+            probe(&["-tls-cert=c", "-healthcheck"], &[]),
+            "https://127.0.0.1:5678/health"
+        );
+        assert_eq!(
+            probe(&["-healthcheck"], &[("ECHO_TLS_CERT", "c")]),
             "https://127.0.0.1:5678/health"
         );
         assert_eq!(probe(&["-healthcheck=http://h:1/x"], &[]), "http://h:1/x");

@@ -278,6 +278,9 @@ where
     let max_connections = settings.parse("max-connections", |t| parse_count(t, 1, 1 << 24))?;
 
     if let Some(url) = raw.get("healthcheck") {
+        if let Some(stray) = raw.positionals.first() {
+            return Err(stray_probe_argument(stray));
+        }
         // The probe needs only to know that TLS is on, not the key to serve it.
         let url = if url.is_empty() {
             default_probe_url(&listen, tls_cert.is_some())
@@ -395,6 +398,21 @@ fn default_of(flag: &str) -> &'static str {
         .iter()
         .find(|spec| spec.name == flag)
         .map_or("", |spec| spec.default)
+}
+
+/// `-healthcheck URL` is `-healthcheck` and a stray `URL`, as Go's `flag` reads a
+/// flag that takes an optional value. Probing the default URL instead would say
+/// healthy about the wrong server forever, so it is refused, saying how to write it.
+fn stray_probe_argument(stray: &str) -> StartupError {
+    let message = if stray.starts_with("http://") || stray.starts_with("https://") {
+        format!("Too many arguments! The probe takes its URL after an equals sign: -healthcheck={stray}\n")
+    } else {
+        format!("Too many arguments! The probe takes no argument ({stray:?}); to probe a URL, write -healthcheck=URL\n")
+    };
+    StartupError {
+        message,
+        exit_code: 127,
+    }
 }
 
 /// `status-code` -> `ECHO_STATUS_CODE`.
@@ -576,6 +594,20 @@ mod tests {
         let stray = start(&["-text=a", "stray"], &[]).unwrap_err();
         assert_eq!(stray.message, "Too many arguments!\n");
         assert!(matches!(start(&["-help"], &[]), Ok(Command::Help(_))));
+        // The probe takes its URL only as -healthcheck=URL.
+        let stray = start(&["-healthcheck", "http://127.0.0.1:5679/health"], &[]).unwrap_err();
+        assert_eq!(stray.exit_code, 127);
+        assert_eq!(
+            stray.message,
+            "Too many arguments! The probe takes its URL after an equals sign: \
+             -healthcheck=http://127.0.0.1:5679/health\n"
+        );
+        let stray = start(&["-healthcheck=http://h/", "extra"], &[]).unwrap_err();
+        assert!(
+            stray.message.contains("-healthcheck=URL"),
+            "{}",
+            stray.message
+        );
     }
 
     #[test]

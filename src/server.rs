@@ -15,7 +15,7 @@ use crate::listener::go_error_text;
 use crate::shared::Shared;
 use crate::shutdown::ShutdownSignal;
 use crate::telemetry::{self, AccessLog};
-use crate::{h2, tls};
+use crate::{duration, h2, tls};
 
 /// A configured server, ready to run on a listener.
 pub struct Server {
@@ -66,12 +66,21 @@ impl Server {
         let shutdown = &self.shared.shutdown;
         if !self.shutdown_delay.is_zero() {
             shutdown.start_delay();
+            telemetry::info(&format!(
+                "shutdown delay: serving for {} more with /health answering 503 \
+                 and every answer closing its connection",
+                duration::go_string(self.shutdown_delay)
+            ));
             tokio::select! {
                 () = tokio::time::sleep(self.shutdown_delay) => {}
                 () = signal.interrupted() => {
                     telemetry::info("interrupted again, skipping the rest of the shutdown delay");
                 }
             }
+            telemetry::info(&format!(
+                "draining: the listener is closed; open connections have {} to finish",
+                duration::go_string(self.shutdown_timeout)
+            ));
         }
         shutdown.start_drain();
         // The accept loop ends on the drain and drops the listener with it.

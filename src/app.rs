@@ -159,7 +159,12 @@ impl App {
             Some(detail) => format!("{status} {reason}: {detail}"),
             None => format!("{status} {reason}"),
         };
-        let mut reply = Reply::build(&self.common, status, body.into_bytes(), PLAIN_TEXT, &[]);
+        self.refusal(status, body)
+    }
+
+    /// A refusal with a text of its own, after which the connection closes.
+    pub fn refusal(&self, status: u16, text: String) -> Reply {
+        let mut reply = Reply::build(&self.common, status, text.into_bytes(), PLAIN_TEXT, &[]);
         reply.closes_connection = true;
         reply
     }

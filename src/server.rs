@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
@@ -157,9 +158,25 @@ async fn serve_tls(
     shared: Arc<Shared>,
 ) {
     // A client that never finishes the handshake is a slow client like any other.
-    let handshake =
-        tokio::time::timeout(shared.limits.header_read_timeout, acceptor.accept(stream));
-    let Ok(Ok(stream)) = handshake.await else {
+    let deadline = tokio::time::Instant::now() + shared.limits.header_read_timeout;
+    let mut stream = stream;
+    let mut first = [0u8; tls::RECORD_HEADER_LEN];
+    let Ok(Ok(seen)) = tokio::time::timeout_at(deadline, read_up_to(&mut stream, &mut first)).await
+    else {
+        return;
+    };
+    let first = &first[..seen];
+    if tls::looks_like_plain_http(first) {
+        // As Go does: say so in plain HTTP, rather than with a TLS alert.
+        let reply = shared.app.refusal(400, PLAIN_HTTP_ON_TLS_PORT.to_owned());
+        let head_only = http1::is_head(first);
+        return http1::refuse(stream, remote, &shared, &reply, head_only).await;
+    }
+    // rustls reads what was already taken off the socket before the rest.
+    let accept = acceptor.accept_with(stream, |session| {
+        let _ = session.read_tls(&mut &first[..]);
+    });
+    let Ok(Ok(stream)) = tokio::time::timeout_at(deadline, accept).await else {
         return;
     };
     if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
@@ -167,6 +184,22 @@ async fn serve_tls(
     } else {
         http1::serve(stream, remote, &shared).await;
     }
+}
+
+/// What Go's server answers to plain HTTP on its TLS port.
+const PLAIN_HTTP_ON_TLS_PORT: &str = "Client sent an HTTP request to an HTTPS server.\n";
+
+/// Reads until `buffer` is full or the client stops sending (EOF); returns how
+/// many bytes were read.
+async fn read_up_to(stream: &mut TcpStream, buffer: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buffer.len() {
+        match stream.read(&mut buffer[filled..]).await? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
 }
 
 /// Accept errors: out of file descriptors (or memory) is worth a warning and a

@@ -65,22 +65,35 @@ thread_local! {
 
 /// Serves HTTP/1 on `io` until the client leaves, a timeout fires, or the drain
 /// closes the connection.
-pub async fn serve<S: Transport>(io: S, remote: SocketAddr, shared: &Shared) {
-    let now = Instant::now();
-    let drain = shared.shutdown.drain_started();
-    let timer = tokio::time::sleep_until(now + shared.limits.idle_timeout);
+pub fn serve<'a, S: Transport + 'a>(
+    io: S,
+    remote: SocketAddr,
+    shared: &'a Shared,
+) -> impl Future<Output = ()> + Send + 'a {
+    run(Connection::new(io, remote, shared))
+}
+
+/// Answers `reply` on a connection that cannot be read as HTTP/1 at all (plain
+/// HTTP sent to the TLS port), then closes it as every refusal does: the answer,
+/// our FIN, then what the client still sends is read and dropped for a while, so
+/// that closing does not destroy the answer before the client reads it.
+pub fn refuse<'a, S: Transport + 'a>(
+    io: S,
+    remote: SocketAddr,
+    shared: &'a Shared,
+    reply: &Reply,
+    head_only: bool,
+) -> impl Future<Output = ()> + Send + 'a {
+    let mut conn = Connection::new(io, remote, shared);
+    response::write_error(&mut conn.unwritten, reply, head_only);
+    conn.closing = Closing::lingering();
+    run(conn)
+}
+
+async fn run<S: Transport>(mut conn: Connection<'_, S>) {
+    let drain = conn.shared.shutdown.drain_started();
+    let timer = tokio::time::sleep_until(conn.last_active + conn.shared.limits.idle_timeout);
     tokio::pin!(drain, timer);
-    let mut conn = Connection {
-        io,
-        shared,
-        remote: SocketAddr::new(remote.ip().to_canonical(), remote.port()),
-        carry: Vec::new(),
-        unwritten: Vec::new(),
-        pending: None,
-        head_started: None,
-        last_active: now,
-        closing: Closing::No,
-    };
     poll_fn(|cx| conn.poll(cx, timer.as_mut(), drain.as_mut())).await;
     if S::CLOSE_NOTIFY {
         let _ = tokio::time::timeout(LINGER_TIME, conn.io.shutdown()).await;
@@ -99,6 +112,16 @@ enum Closing {
         fin_sent: bool,
         discarded: usize,
     },
+}
+
+impl Closing {
+    fn lingering() -> Closing {
+        Closing::Linger {
+            until: Instant::now() + LINGER_TIME,
+            fin_sent: false,
+            discarded: 0,
+        }
+    }
 }
 
 enum Step {
@@ -182,6 +205,20 @@ impl<'r> RequestView<'r> {
 }
 
 impl<'a, S: Transport> Connection<'a, S> {
+    fn new(io: S, remote: SocketAddr, shared: &'a Shared) -> Self {
+        Connection {
+            io,
+            shared,
+            remote: SocketAddr::new(remote.ip().to_canonical(), remote.port()),
+            carry: Vec::new(),
+            unwritten: Vec::new(),
+            pending: None,
+            head_started: None,
+            last_active: Instant::now(),
+            closing: Closing::No,
+        }
+    }
+
     fn poll(
         &mut self,
         cx: &mut Context<'_>,
@@ -415,11 +452,7 @@ impl<'a, S: Transport> Connection<'a, S> {
         self.pending = None;
         self.head_started = None;
         self.carry = Vec::new();
-        self.closing = Closing::Linger {
-            until: Instant::now() + LINGER_TIME,
-            fin_sent: false,
-            discarded: 0,
-        };
+        self.closing = Closing::lingering();
     }
 
     /// The deadline fired. Returns false to close at once; true when a 408 was

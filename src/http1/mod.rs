@@ -13,5 +13,5 @@ mod host;
 mod request;
 mod response;
 
-pub use conn::{serve, Transport};
-pub(crate) use request::{percent_decode, MALFORMED_PERCENT_ENCODING};
+pub use conn::{refuse, serve, Transport};
+pub(crate) use request::{is_head, percent_decode, MALFORMED_PERCENT_ENCODING};

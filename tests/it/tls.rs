@@ -6,7 +6,9 @@ use http_body_util::{BodyExt, Empty};
 use http_echo::version::VERSION;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::support::{run_binary, tls_server, Binary, TestCertificate, TestServer};
+use crate::support::{
+    exchange_until_close, run_binary, tls_server, Binary, TestCertificate, TestServer,
+};
 
 #[tokio::test]
 async fn http1_over_tls() {
@@ -67,6 +69,30 @@ async fn http2_over_tls_by_alpn() {
         lines[1]
     );
     server.stop().await.expect("h2 connection drains");
+}
+
+#[tokio::test]
+async fn plain_http_on_the_tls_port_is_told_so_in_http() {
+    let cert = TestCertificate::new("plain-on-tls");
+    let server = tls_server(&cert, "x").await;
+    let answer = exchange_until_close(server.addr, b"GET / HTTP/1.1\r\nHost: h\r\n\r\n").await;
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{text:?}");
+    assert!(text.contains("Connection: close\r\n"), "{text:?}");
+    assert!(
+        text.ends_with("\r\n\r\nClient sent an HTTP request to an HTTPS server.\n"),
+        "{text:?}"
+    );
+    let answer = exchange_until_close(server.addr, b"HEAD / HTTP/1.1\r\nHost: h\r\n\r\n").await;
+    assert!(String::from_utf8_lossy(&answer).ends_with("\r\n\r\n"));
+    // TLS clients are served as before.
+    let mut tls = cert.connect(server.addr, &[b"http/1.1"]).await;
+    tls.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    tls.read_to_end(&mut answer).await.unwrap();
+    assert!(answer.starts_with(b"HTTP/1.1 200 OK\r\n"));
 }
 
 #[tokio::test]

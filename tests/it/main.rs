@@ -8,6 +8,7 @@ mod body;
 mod cli;
 mod conformance;
 mod corpus;
+mod http2;
 mod limits;
 mod logs;
 mod parity;

@@ -190,14 +190,22 @@ impl TestCertificate {
 
     /// An HTTP/2 client on a fresh connection to `addr`.
     pub async fn h2_client(&self, addr: SocketAddr) -> SendRequest<H2Body> {
+        self.h2_connection(addr).await.0
+    }
+
+    /// An HTTP/2 client, and the task driving its connection: it ends when the
+    /// connection closes.
+    pub async fn h2_connection(&self, addr: SocketAddr) -> (SendRequest<H2Body>, JoinHandle<()>) {
         let tls = self.connect(addr, &[b"h2", b"http/1.1"]).await;
         assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
         let (sender, connection) =
             hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(tls))
                 .await
                 .expect("h2 handshake");
-        tokio::spawn(connection);
-        sender
+        let task = tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        (sender, task)
     }
 }
 

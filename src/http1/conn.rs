@@ -65,39 +65,28 @@ thread_local! {
 
 /// Serves HTTP/1 on `io` until the client leaves, a timeout fires, or the drain
 /// closes the connection.
-pub fn serve<'a, S: Transport + 'a>(
-    io: S,
-    remote: SocketAddr,
-    shared: &'a Shared,
-) -> impl Future<Output = ()> + Send + 'a {
-    run(Connection::new(io, remote, shared))
+pub async fn serve<S: Transport>(io: S, remote: SocketAddr, shared: &Shared) {
+    // Built here rather than passed in: an async fn keeps its arguments apart
+    // from its locals, and every idle connection would pay for both copies.
+    let mut conn = Connection::new(io, remote, shared);
+    conn.run().await;
 }
 
 /// Answers `reply` on a connection that cannot be read as HTTP/1 at all (plain
 /// HTTP sent to the TLS port), then closes it as every refusal does: the answer,
 /// our FIN, then what the client still sends is read and dropped for a while, so
 /// that closing does not destroy the answer before the client reads it.
-pub fn refuse<'a, S: Transport + 'a>(
+pub async fn refuse<S: Transport>(
     io: S,
     remote: SocketAddr,
-    shared: &'a Shared,
+    shared: &Shared,
     reply: &Reply,
     head_only: bool,
-) -> impl Future<Output = ()> + Send + 'a {
+) {
     let mut conn = Connection::new(io, remote, shared);
     response::write_error(&mut conn.unwritten, reply, head_only);
     conn.closing = Closing::lingering();
-    run(conn)
-}
-
-async fn run<S: Transport>(mut conn: Connection<'_, S>) {
-    let drain = conn.shared.shutdown.drain_started();
-    let timer = tokio::time::sleep_until(conn.last_active + conn.shared.limits.idle_timeout);
-    tokio::pin!(drain, timer);
-    poll_fn(|cx| conn.poll(cx, timer.as_mut(), drain.as_mut())).await;
-    if S::CLOSE_NOTIFY {
-        let _ = tokio::time::timeout(LINGER_TIME, conn.io.shutdown()).await;
-    }
+    conn.run().await;
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -216,6 +205,16 @@ impl<'a, S: Transport> Connection<'a, S> {
             head_started: None,
             last_active: Instant::now(),
             closing: Closing::No,
+        }
+    }
+
+    async fn run(&mut self) {
+        let drain = self.shared.shutdown.drain_started();
+        let timer = tokio::time::sleep_until(self.last_active + self.shared.limits.idle_timeout);
+        tokio::pin!(drain, timer);
+        poll_fn(|cx| self.poll(cx, timer.as_mut(), drain.as_mut())).await;
+        if S::CLOSE_NOTIFY {
+            let _ = tokio::time::timeout(LINGER_TIME, self.io.shutdown()).await;
         }
     }
 

@@ -4,7 +4,8 @@
 //! semantics).
 //!
 //! Data only, with no dependency on the test harness: the fuzz targets (fuzz/)
-//! read the same cases as their seeds.
+//! read the same cases as their seeds. The HTTP/2 cases, frames written by hand,
+//! are in `http2.rs`.
 
 /// What happens to the connection after the answers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

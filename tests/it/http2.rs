@@ -41,6 +41,11 @@ fn frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
     bytes
 }
 
+/// A whole GET on `stream`: HEADERS with END_STREAM.
+fn get(stream: u32) -> Vec<u8> {
+    frame(HEADERS, END_HEADERS | END_STREAM, stream, GET_HEADER_BLOCK)
+}
+
 /// The preface and an empty SETTINGS: a client that has said hello.
 fn hello() -> Vec<u8> {
     [PREFACE, &frame(SETTINGS, 0, 0, &[])].concat()
@@ -165,14 +170,7 @@ async fn a_connection_without_streams_closes_after_the_idle_timeout_though_its_p
     let mut client = RawH2::connect(&cert, server.addr).await;
     client.send(&hello()).await;
     // One request first: the idle time counts from the last stream's end.
-    client
-        .send(&frame(
-            HEADERS,
-            END_HEADERS | END_STREAM,
-            1,
-            GET_HEADER_BLOCK,
-        ))
-        .await;
+    client.send(&get(1)).await;
     let started = Instant::now();
     let frames = client
         .frames_until_closed(Duration::from_secs(4), true)
@@ -275,14 +273,7 @@ async fn a_response_the_client_never_takes_closes_the_connection() {
     // SETTINGS_INITIAL_WINDOW_SIZE = 0: no response data may be sent.
     let no_window = frame(SETTINGS, 0, 0, &[0, 4, 0, 0, 0, 0]);
     client.send(&[PREFACE, &no_window].concat()).await;
-    client
-        .send(&frame(
-            HEADERS,
-            END_HEADERS | END_STREAM,
-            1,
-            GET_HEADER_BLOCK,
-        ))
-        .await;
+    client.send(&get(1)).await;
     let started = Instant::now();
     let frames = client
         .frames_until_closed(Duration::from_secs(4), true)
@@ -399,14 +390,7 @@ async fn requests_are_answered_on_a_raw_connection() {
     let mut client = RawH2::connect(&cert, server.addr).await;
     client.send(&hello()).await;
     client.send(&frame_ack()).await;
-    client
-        .send(&frame(
-            HEADERS,
-            END_HEADERS | END_STREAM,
-            1,
-            GET_HEADER_BLOCK,
-        ))
-        .await;
+    client.send(&get(1)).await;
     client
         .send(&frame(HEADERS, END_HEADERS, 3, POST_HEADER_BLOCK))
         .await;

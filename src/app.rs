@@ -1,11 +1,13 @@
-//! What each request gets: the echo, or the health answer.
+//! What each request gets: the echo, the health answer, or an error.
 //!
-//! The replies never change while the server runs (only the `Date` header does),
-//! so they are built once at startup, including the HTTP/1 status line and fixed
-//! headers, and every request just picks one. Both the HTTP/1 engine and the
-//! HTTP/2 path answer from here, so they cannot drift apart.
+//! A reply is described once, protocol-free: its status, its header fields and its
+//! body. From that one description both protocols' forms are made at startup:
+//! the HTTP/1 status line and header bytes, and the HTTP/2 header map that is
+//! cloned for each answer. Only `Date` (and, over HTTP/1, `Connection`) is added
+//! per answer, so a header added here reaches both protocols or neither.
 
 use bytes::Bytes;
+use hyper::header::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::shutdown::Phase;
 use crate::sniff;
@@ -14,54 +16,131 @@ use crate::version::{NAME, VERSION};
 /// One ready-made answer.
 #[derive(Debug)]
 pub struct Reply {
-    /// The status sent.
+    /// The final status sent. A configured 1xx is sent as 200, as Go ends up
+    /// sending; never 101, since this server switches to no other protocol.
     pub status: u16,
     /// The status the access log reports: upstream logs the configured code even
     /// when Go turns a 1xx into an interim response followed by 200.
     pub logged_status: u16,
+    /// Empty when the status forbids a body (204, 304).
     pub body: Bytes,
-    /// `None` when the status forbids a body (1xx, 204, 304).
-    pub content_type: Option<&'static str>,
+    /// Body length as the access log reports it: what upstream's handler wrote,
+    /// also when the body is not sent (HEAD, 204, 304).
+    pub logged_bytes: usize,
     /// Upstream logs echo requests but not `/health`.
     pub logged: bool,
-    /// For a configured 1xx (but 101): sent first, as Go does, before the 200.
+    /// HTTP/1 only: close the connection after this answer.
+    pub closes_connection: bool,
+    /// The header fields of every answer of this reply, without `Date`: what an
+    /// HTTP/2 answer clones.
+    pub headers: HeaderMap,
+    /// For a configured 1xx (but 101): sent first over HTTP/1.1, as Go does.
     pub h1_interim: Option<Vec<u8>>,
-    /// HTTP/1 bytes after `HTTP/1.x`: ` 200 OK\r\n` and the fixed headers, each
-    /// ending in CRLF, without `Date`, `Connection` or the blank line.
+    /// HTTP/1 bytes after `HTTP/1.x`: ` 200 OK\r\n` and the same header fields as
+    /// [`Reply::headers`], each ending in CRLF, without `Date`, `Connection` or the
+    /// blank line.
     pub h1_head: Vec<u8>,
 }
 
 /// The replies of one server configuration.
 #[derive(Debug)]
 pub struct App {
+    /// Header fields on every answer, errors included.
+    common: Vec<Field>,
     echo: Reply,
     health: Reply,
     health_shutting_down: Reply,
+    /// For CONNECT, which asks for a tunnel this server never opens.
+    connect_refused: Reply,
+}
+
+/// One header field: the name as HTTP/1 spells it (HTTP/2 lowercases it).
+#[derive(Clone, Debug)]
+struct Field {
+    name: &'static str,
+    value: HeaderValue,
 }
 
 /// The only path with its own handler, matched exactly as Go's ServeMux does.
 pub const HEALTH_PATH: &[u8] = b"/health";
 
+/// The type of every text this server writes itself (health, errors).
+const PLAIN_TEXT: &str = "text/plain; charset=utf-8";
+
 impl App {
     /// Replies for `text` (a newline is appended) with `status_code` (100..=999).
     pub fn new(text: &str, status_code: u16) -> App {
+        let common = vec![
+            Field {
+                name: "X-App-Name",
+                value: HeaderValue::from_static(NAME),
+            },
+            Field {
+                name: "X-App-Version",
+                value: HeaderValue::from_static(VERSION),
+            },
+        ];
         let mut body = Vec::with_capacity(text.len() + 1);
         body.extend_from_slice(text.as_bytes());
         body.push(b'\n');
+        // Go sends a configured 1xx as an interim response and then 200 with the
+        // text. A 101 cannot be interim: it would announce a protocol switch that
+        // never happens (and a proxy would make the connection a tunnel), so it
+        // is answered with the 200 alone.
+        let informational = (100..200).contains(&status_code);
+        let status = if informational { 200 } else { status_code };
+        let content_type = sniff::content_type(&body);
+        let mut echo = Reply::build(&common, status, body, content_type, &[]);
+        echo.logged = true;
+        echo.logged_status = status_code;
+        if informational && status_code != 101 {
+            echo.h1_interim = Some(interim_bytes(&common, status_code));
+        }
+        let health = Reply::build(
+            &common,
+            200,
+            b"{\"status\":\"ok\"}\n".to_vec(),
+            PLAIN_TEXT,
+            &[],
+        );
+        let health_shutting_down = Reply::build(
+            &common,
+            503,
+            b"{\"status\":\"shutting down\"}\n".to_vec(),
+            PLAIN_TEXT,
+            &[],
+        );
+        // Go's ServeMux answers CONNECT (no path to match) with http.NotFound.
+        let mut connect_refused = Reply::build(
+            &common,
+            404,
+            b"404 page not found\n".to_vec(),
+            PLAIN_TEXT,
+            &[Field {
+                name: "X-Content-Type-Options",
+                value: HeaderValue::from_static("nosniff"),
+            }],
+        );
+        connect_refused.logged = true;
+        // No proxy in front may take what follows on the connection for a tunnel.
+        connect_refused.closes_connection = true;
         App {
-            echo: Reply::new(status_code, body, true),
-            health: Reply::new(200, b"{\"status\":\"ok\"}\n".to_vec(), false),
-            health_shutting_down: Reply::new(
-                503,
-                b"{\"status\":\"shutting down\"}\n".to_vec(),
-                false,
-            ),
+            common,
+            echo,
+            health,
+            health_shutting_down,
+            connect_refused,
         }
     }
 
-    /// The reply for a request to `path` (percent-decoded, without the query).
-    pub fn reply(&self, path: &[u8], phase: Phase) -> &Reply {
-        if path != HEALTH_PATH {
+    /// The reply for a request with `method` to `path` (percent-decoded, without
+    /// the query).
+    pub fn reply(&self, method: &str, path: &[u8], phase: Phase) -> &Reply {
+        if method == "CONNECT" {
+            // A 2xx would tell every proxy in front that the connection is now a
+            // tunnel (RFC 9110 §9.3.6), and carry the next request past it.
+            &self.connect_refused
+        } else if path != HEALTH_PATH {
             &self.echo
         } else if phase == Phase::Serving {
             &self.health
@@ -70,64 +149,95 @@ impl App {
             &self.health_shutting_down
         }
     }
+
+    /// The answer to a request refused before it reached [`App::reply`], worded as
+    /// Go's server words them (`400 Bad Request: missing required Host header`).
+    /// Built when needed: refusals are rare and most carry their own detail.
+    pub fn error(&self, status: u16, detail: Option<&str>) -> Reply {
+        let reason = reason(status);
+        let body = match detail {
+            Some(detail) => format!("{status} {reason}: {detail}"),
+            None => format!("{status} {reason}"),
+        };
+        self.refusal(status, body)
+    }
+
+    /// A refusal with a text of its own, after which the connection closes.
+    pub fn refusal(&self, status: u16, text: String) -> Reply {
+        let mut reply = Reply::build(&self.common, status, text.into_bytes(), PLAIN_TEXT, &[]);
+        reply.closes_connection = true;
+        reply
+    }
 }
 
 impl Reply {
-    fn new(configured: u16, body: Vec<u8>, logged: bool) -> Reply {
-        let interim = (100..200).contains(&configured) && configured != 101;
-        let status = if interim { 200 } else { configured };
-        let body_allowed = body_allowed(status);
-        let content_type = body_allowed.then(|| sniff::content_type(&body));
-
+    /// A reply with the `common` fields, then `extra`, then the body's type and
+    /// length when `status` allows a body.
+    fn build(
+        common: &[Field],
+        status: u16,
+        body: Vec<u8>,
+        content_type: &'static str,
+        extra: &[Field],
+    ) -> Reply {
+        let logged_bytes = body.len();
+        let mut fields: Vec<Field> = common.iter().chain(extra).cloned().collect();
+        let body = if body_allowed(status) {
+            fields.push(Field {
+                name: "Content-Type",
+                value: HeaderValue::from_static(content_type),
+            });
+            fields.push(Field {
+                name: "Content-Length",
+                value: HeaderValue::from(body.len()),
+            });
+            Bytes::from(body)
+        } else {
+            Bytes::new()
+        };
         let mut h1_head = format!(" {status} {}\r\n", reason(status)).into_bytes();
-        h1_head.extend_from_slice(app_headers().as_bytes());
-        if let Some(content_type) = content_type {
-            h1_head.extend_from_slice(
-                format!(
-                    "Content-Type: {content_type}\r\nContent-Length: {}\r\n",
-                    body.len()
-                )
-                .as_bytes(),
-            );
-        }
-        let h1_interim = interim.then(|| {
-            format!(
-                "HTTP/1.1 {configured} {}\r\n{}\r\n",
-                reason(configured),
-                app_headers()
-            )
-            .into_bytes()
-        });
+        write_h1_fields(&mut h1_head, &fields);
         Reply {
             status,
-            logged_status: configured,
-            body: if body_allowed {
-                Bytes::from(body)
-            } else {
-                Bytes::new()
-            },
-            content_type,
-            logged,
-            h1_interim,
+            logged_status: status,
+            body,
+            logged_bytes,
+            logged: false,
+            closes_connection: false,
+            headers: header_map(&fields),
+            h1_interim: None,
             h1_head,
         }
     }
+}
 
-    /// After a 101 without an upgrade there is no sensible next request.
-    pub fn closes_connection(&self) -> bool {
-        self.status == 101
-    }
+/// `HTTP/1.1 103 Early Hints` with the common fields, as Go sends the handler's
+/// headers on an interim response.
+fn interim_bytes(common: &[Field], status: u16) -> Vec<u8> {
+    let mut bytes = format!("HTTP/1.1 {status} {}\r\n", reason(status)).into_bytes();
+    write_h1_fields(&mut bytes, common);
+    bytes.extend_from_slice(b"\r\n");
+    bytes
+}
 
-    /// Body length as the access log reports it: what the handler wrote, as upstream
-    /// logs it (also for HEAD, where the body is not sent).
-    pub fn logged_bytes(&self) -> usize {
-        self.body.len()
+fn write_h1_fields(out: &mut Vec<u8>, fields: &[Field]) {
+    for field in fields {
+        out.extend_from_slice(field.name.as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(field.value.as_bytes());
+        out.extend_from_slice(b"\r\n");
     }
 }
 
-/// The headers every response carries.
-pub fn app_headers() -> String {
-    format!("X-App-Name: {NAME}\r\nX-App-Version: {VERSION}\r\n")
+fn header_map(fields: &[Field]) -> HeaderMap {
+    let mut map = HeaderMap::with_capacity(fields.len() + 1);
+    for field in fields {
+        // Every name here is a fixed, valid header name.
+        if let Ok(name) = HeaderName::from_bytes(field.name.as_bytes()) {
+            map.append(name, field.value.clone());
+        }
+    }
+    map
 }
 
 /// Whether a response with this status may have a body (RFC 9110 §6.4.1).
@@ -213,10 +323,19 @@ mod tests {
         String::from_utf8(reply.h1_head.clone()).unwrap()
     }
 
+    /// The fields of the HTTP/2 form, as `Name: value` lines in the HTTP/1 form's order.
+    fn h2_fields(reply: &Reply) -> Vec<String> {
+        reply
+            .headers
+            .iter()
+            .map(|(name, value)| format!("{}: {}", name, value.to_str().unwrap()))
+            .collect()
+    }
+
     #[test]
     fn echo_and_health() {
         let app = App::new("hello", 200);
-        let echo = app.reply(b"/", Phase::Serving);
+        let echo = app.reply("GET", b"/", Phase::Serving);
         assert_eq!(&echo.body[..], b"hello\n");
         assert!(echo.logged);
         assert_eq!(
@@ -226,38 +345,64 @@ mod tests {
                  Content-Type: text/plain; charset=utf-8\r\nContent-Length: 6\r\n"
             )
         );
-        let health = app.reply(b"/health", Phase::Serving);
+        let health = app.reply("GET", b"/health", Phase::Serving);
         assert_eq!(
             (health.status, &health.body[..]),
             (200, &b"{\"status\":\"ok\"}\n"[..])
         );
         assert!(!health.logged);
         // Only the exact path is the health check.
-        assert_eq!(app.reply(b"/health/", Phase::Serving).status, 200);
-        assert!(app.reply(b"/healthz", Phase::Serving).logged);
-        assert_eq!(app.reply(b"/health", Phase::Delaying).status, 503);
-        assert_eq!(app.reply(b"/health", Phase::Draining).status, 503);
+        assert_eq!(app.reply("GET", b"/health/", Phase::Serving).status, 200);
+        assert!(app.reply("GET", b"/healthz", Phase::Serving).logged);
+        assert_eq!(app.reply("GET", b"/health", Phase::Delaying).status, 503);
+        assert_eq!(app.reply("POST", b"/health", Phase::Draining).status, 503);
+    }
+
+    #[test]
+    fn both_protocols_get_the_same_fields_in_the_same_order() {
+        let app = App::new("hello", 200);
+        for reply in [
+            app.reply("GET", b"/", Phase::Serving),
+            app.reply("GET", b"/health", Phase::Serving),
+            app.reply("GET", b"/health", Phase::Draining),
+            app.reply("CONNECT", b"", Phase::Serving),
+            &app.error(413, None),
+        ] {
+            let h1: Vec<String> = head(reply)
+                .split("\r\n")
+                .skip(1)
+                .filter(|line| !line.is_empty())
+                .map(str::to_ascii_lowercase)
+                .collect();
+            let h2: Vec<String> = h2_fields(reply)
+                .iter()
+                .map(|line| line.to_ascii_lowercase())
+                .collect();
+            assert_eq!(h1, h2, "{}", head(reply));
+        }
     }
 
     #[test]
     fn health_ignores_the_status_code() {
         let app = App::new("x", 418);
-        assert_eq!(app.reply(b"/", Phase::Serving).status, 418);
-        assert_eq!(app.reply(b"/health", Phase::Serving).status, 200);
+        assert_eq!(app.reply("GET", b"/", Phase::Serving).status, 418);
+        assert_eq!(app.reply("GET", b"/health", Phase::Serving).status, 200);
     }
 
     #[test]
     fn statuses_without_a_body() {
         for code in [204, 304] {
-            let app = App::new("x", code);
-            let reply = app.reply(b"/", Phase::Serving);
+            let app = App::new("hello", code);
+            let reply = app.reply("GET", b"/", Phase::Serving);
             assert!(reply.body.is_empty());
-            assert_eq!(reply.content_type, None);
             assert!(!head(reply).contains("Content-Length"));
+            assert!(!head(reply).contains("Content-Type"));
+            // Logged as upstream logs it: what its handler wrote.
+            assert_eq!(reply.logged_bytes, 6);
         }
         // Go sends a configured 1xx as an interim response, then 200 with the body.
         let app = App::new("x", 103);
-        let reply = app.reply(b"/", Phase::Serving);
+        let reply = app.reply("GET", b"/", Phase::Serving);
         assert_eq!((reply.status, reply.logged_status), (200, 103));
         assert!(reply
             .h1_interim
@@ -267,18 +412,52 @@ mod tests {
     }
 
     #[test]
+    fn errors_are_worded_like_go() {
+        let app = App::new("x", 200);
+        let reply = app.error(400, Some("missing required Host header"));
+        assert_eq!(
+            &reply.body[..],
+            b"400 Bad Request: missing required Host header"
+        );
+        assert!(reply.closes_connection);
+        assert!(head(&reply).starts_with(" 400 Bad Request\r\nX-App-Name: http-echo\r\n"));
+        assert_eq!(&app.error(408, None).body[..], b"408 Request Timeout");
+    }
+
+    #[test]
+    fn a_configured_101_never_announces_a_protocol_switch() {
+        let app = App::new("x", 101);
+        let reply = app.reply("GET", b"/", Phase::Serving);
+        assert_eq!((reply.status, reply.logged_status), (200, 101));
+        assert_eq!(reply.h1_interim, None);
+        assert!(!reply.closes_connection);
+        assert_eq!(&reply.body[..], b"x\n");
+    }
+
+    #[test]
+    fn connect_gets_gos_not_found_and_closes() {
+        let app = App::new("x", 200);
+        for path in [&b""[..], b"/", b"/health"] {
+            let reply = app.reply("CONNECT", path, Phase::Serving);
+            assert_eq!(reply.status, 404);
+            assert_eq!(&reply.body[..], b"404 page not found\n");
+            assert!(reply.closes_connection && reply.logged);
+        }
+    }
+
+    #[test]
     fn unknown_codes_use_gos_fallback_reason() {
         assert_eq!(reason(599), "status code 599");
         let app = App::new("x", 999);
-        assert!(head(app.reply(b"/", Phase::Serving)).starts_with(" 999 status code 999\r\n"));
+        assert!(
+            head(app.reply("GET", b"/", Phase::Serving)).starts_with(" 999 status code 999\r\n")
+        );
     }
 
     #[test]
     fn html_text_is_served_as_html() {
         let app = App::new("<h1>hi</h1>", 200);
-        assert_eq!(
-            app.reply(b"/", Phase::Serving).content_type,
-            Some("text/html; charset=utf-8")
-        );
+        assert!(head(app.reply("GET", b"/", Phase::Serving))
+            .contains("Content-Type: text/html; charset=utf-8\r\n"));
     }
 }

@@ -90,15 +90,15 @@ pub struct Probe {
     pub url: String,
 }
 
-const DEFAULT_LISTEN: &str = ":5678";
-
-/// The flags, in the words `-help` prints.
+/// The flags, in the words `-help` prints. Each `default` is the one source of
+/// that setting's default: `-help` shows it and parsing uses it, through the same
+/// function that parses a value given on the command line.
 pub const FLAGS: &[FlagSpec] = &[
     FlagSpec {
         name: "listen",
         arity: Arity::Value,
         type_name: "string",
-        default: DEFAULT_LISTEN,
+        default: ":5678",
         usage: "address and port to listen",
     },
     FlagSpec {
@@ -295,6 +295,7 @@ pub fn usage(program: &str) -> String {
 enum Source<'a> {
     Flag(&'a str),
     Env(String),
+    Default(&'a str),
 }
 
 /// Reads the command line (without the program name) and the environment.
@@ -322,10 +323,42 @@ where
         env: &env,
         program,
     };
+    // An empty -listen means the default, as before any flag was given.
     let listen = settings
         .string("listen")
-        .unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
-    let tls = match (settings.string("tls-cert"), settings.string("tls-key")) {
+        .unwrap_or_else(|| default_of("listen").to_owned());
+    let tls_cert = settings.string("tls-cert");
+    let tls_key = settings.string("tls-key");
+    let status_code = settings.parse("status-code", parse_status_code)?;
+    let log_format = settings.parse("log-format", parse_log_format)?;
+    let shutdown_delay = settings.parse("shutdown-delay", duration::parse)?;
+    let shutdown_timeout = settings.parse("shutdown-timeout", positive_duration)?;
+    let idle_timeout = settings.parse("idle-timeout", positive_duration)?;
+    let header_read_timeout = settings.parse("header-read-timeout", positive_duration)?;
+    let max_header_bytes = settings.parse("max-header-bytes", |t| {
+        parse_count(t, 1_024, 16 * 1024 * 1024)
+    })?;
+    let max_body_bytes = settings.parse("max-body-bytes", |t| {
+        parse_count(t, 0, usize::MAX).map(|n| n as u64)
+    })?;
+    let max_connections = settings.parse("max-connections", |t| parse_count(t, 1, 1 << 24))?;
+
+    if let Some(url) = raw.get("watch") {
+        return watch_command(url, &raw, &settings);
+    }
+    if let Some(url) = raw.get("healthcheck") {
+        if let Some(stray) = raw.positionals.first() {
+            return Err(stray_probe_argument(stray));
+        }
+        // The probe needs only to know that TLS is on, not the key to serve it.
+        let url = if url.is_empty() {
+            default_probe_url(&listen, tls_cert.is_some())
+        } else {
+            url.to_owned()
+        };
+        return Ok(Command::Healthcheck(Probe { url }));
+    }
+    let tls = match (tls_cert, tls_key) {
         (Some(cert), Some(key)) => Some(TlsFiles {
             cert: cert.into(),
             key: key.into(),
@@ -338,41 +371,6 @@ where
             })
         }
     };
-    let status_code = settings.parse("status-code", 200, parse_status_code)?;
-    let log_format = settings.parse("log-format", LogFormat::Text, parse_log_format)?;
-    let shutdown_delay = settings.parse("shutdown-delay", Duration::ZERO, duration::parse)?;
-    let shutdown_timeout = settings.parse(
-        "shutdown-timeout",
-        Duration::from_secs(5),
-        positive_duration,
-    )?;
-    let idle_timeout =
-        settings.parse("idle-timeout", Duration::from_secs(75), positive_duration)?;
-    let header_read_timeout = settings.parse(
-        "header-read-timeout",
-        Duration::from_secs(10),
-        positive_duration,
-    )?;
-    let max_header_bytes = settings.parse("max-header-bytes", 65_536, |t| {
-        parse_count(t, 1_024, 16 * 1024 * 1024)
-    })?;
-    let max_body_bytes = settings.parse("max-body-bytes", 10_485_760, |t| {
-        parse_count(t, 0, usize::MAX).map(|n| n as u64)
-    })?;
-    let max_connections =
-        settings.parse("max-connections", 16_384, |t| parse_count(t, 1, 1 << 24))?;
-
-    if let Some(url) = raw.get("watch") {
-        return watch_command(url, &raw, &settings);
-    }
-    if let Some(url) = raw.get("healthcheck") {
-        let url = if url.is_empty() {
-            default_probe_url(&listen, tls.is_some())
-        } else {
-            url.to_owned()
-        };
-        return Ok(Command::Healthcheck(Probe { url }));
-    }
 
     // Upstream: ECHO_TEXT, replaced by -text when -text is non-empty.
     let text = match raw.get("text") {
@@ -433,15 +431,15 @@ impl<E: Fn(&str) -> Option<String>> Settings<'_, E> {
             .filter(|v| !v.is_empty())
     }
 
+    /// The setting's value, given or else the flag table's default, parsed.
     fn parse<T>(
         &self,
         flag: &'static str,
-        default: T,
         parse: impl Fn(&str) -> Result<T, String>,
     ) -> Result<T, StartupError> {
-        let Some((text, source)) = self.lookup(flag) else {
-            return Ok(default);
-        };
+        let (text, source) = self
+            .lookup(flag)
+            .unwrap_or_else(|| (default_of(flag).to_owned(), Source::Default(flag)));
         parse(&text).map_err(|why| match source {
             Source::Flag(name) => StartupError {
                 message: format!(
@@ -454,7 +452,35 @@ impl<E: Fn(&str) -> Option<String>> Settings<'_, E> {
                 message: format!("invalid value {text:?} for environment variable {var}: {why}\n"),
                 exit_code: 2,
             },
+            // The tests parse every default, so this is a build that broke its table.
+            Source::Default(name) => StartupError {
+                message: format!("invalid default {text:?} for flag -{name}: {why}\n"),
+                exit_code: 2,
+            },
         })
+    }
+}
+
+/// The default of a flag in [`FLAGS`]. Only called with names from the table.
+fn default_of(flag: &str) -> &'static str {
+    FLAGS
+        .iter()
+        .find(|spec| spec.name == flag)
+        .map_or("", |spec| spec.default)
+}
+
+/// `-healthcheck URL` is `-healthcheck` and a stray `URL`, as Go's `flag` reads a
+/// flag that takes an optional value. Probing the default URL instead would say
+/// healthy about the wrong server forever, so it is refused, saying how to write it.
+fn stray_probe_argument(stray: &str) -> StartupError {
+    let message = if stray.starts_with("http://") || stray.starts_with("https://") {
+        format!("Too many arguments! The probe takes its URL after an equals sign: -healthcheck={stray}\n")
+    } else {
+        format!("Too many arguments! The probe takes no argument ({stray:?}); to probe a URL, write -healthcheck=URL\n")
+    };
+    StartupError {
+        message,
+        exit_code: 127,
     }
 }
 
@@ -560,14 +586,12 @@ fn watch_command<E: Fn(&str) -> Option<String>>(
     if url.tls && rustls::pki_types::ServerName::try_from(url.host.as_str()).is_err() {
         return Err(flag_error(format!("{:?} is not a host name", url.host)));
     }
-    let rate = watch_setting(settings, "watch-rate", |t| {
-        parse_count(t, 1, 1000).map(|n| n as u32)
-    })?;
-    let duration = watch_setting(settings, "watch-duration", duration::parse)?;
-    let timeout = watch_setting(settings, "watch-timeout", positive_duration)?;
-    let expect_status = watch_setting(settings, "watch-expect-status", ExpectedStatus::parse)?;
+    let rate = settings.parse("watch-rate", |t| parse_count(t, 1, 1000).map(|n| n as u32))?;
+    let duration = settings.parse("watch-duration", duration::parse)?;
+    let timeout = settings.parse("watch-timeout", positive_duration)?;
+    let expect_status = settings.parse("watch-expect-status", ExpectedStatus::parse)?;
     let expect_text = settings.string("watch-expect-text").unwrap_or_default();
-    let insecure = watch_setting(settings, "watch-insecure", |text| {
+    let insecure = settings.parse("watch-insecure", |text| {
         cli::parse_go_bool(text).ok_or_else(|| "parse error".to_owned())
     })?;
     let refuse = |message: &str, exit_code| {
@@ -597,21 +621,6 @@ fn watch_command<E: Fn(&str) -> Option<String>>(
         expect_text,
         trust,
     }))
-}
-
-/// A `-watch-*` setting, its default read from [`FLAGS`] so that `-help` and
-/// the parser cannot disagree.
-fn watch_setting<T, E: Fn(&str) -> Option<String>>(
-    settings: &Settings<'_, E>,
-    flag: &'static str,
-    parse: impl Fn(&str) -> Result<T, String>,
-) -> Result<T, StartupError> {
-    let default = FLAGS
-        .iter()
-        .find(|spec| spec.name == flag)
-        .map_or("", |spec| spec.default);
-    let default = parse(default).expect("every -watch default parses (a unit test checks)");
-    settings.parse(flag, default, parse)
 }
 
 #[cfg(test)]
@@ -649,6 +658,23 @@ mod tests {
             "must outlive the ALB's 60s"
         );
         assert_eq!(c.tls, None);
+    }
+
+    #[test]
+    fn the_flag_table_is_the_one_source_of_defaults() {
+        // Giving every setting its documented default changes nothing.
+        let mut explicit: Vec<String> = FLAGS
+            .iter()
+            // -watch is an action, and -text has no default.
+            .filter(|spec| spec.arity == Arity::Value && !["text", "watch"].contains(&spec.name))
+            .map(|spec| format!("-{}={}", spec.name, spec.default))
+            .collect();
+        explicit.push("-text=hi".to_owned());
+        let explicit: Vec<&str> = explicit.iter().map(String::as_str).collect();
+        assert_eq!(
+            format!("{:?}", config(&explicit, &[])),
+            format!("{:?}", config(&["-text=hi"], &[]))
+        );
     }
 
     #[test]
@@ -722,6 +748,20 @@ mod tests {
         let stray = start(&["-text=a", "stray"], &[]).unwrap_err();
         assert_eq!(stray.message, "Too many arguments!\n");
         assert!(matches!(start(&["-help"], &[]), Ok(Command::Help(_))));
+        // The probe takes its URL only as -healthcheck=URL.
+        let stray = start(&["-healthcheck", "http://127.0.0.1:5679/health"], &[]).unwrap_err();
+        assert_eq!(stray.exit_code, 127);
+        assert_eq!(
+            stray.message,
+            "Too many arguments! The probe takes its URL after an equals sign: \
+             -healthcheck=http://127.0.0.1:5679/health\n"
+        );
+        let stray = start(&["-healthcheck=http://h/", "extra"], &[]).unwrap_err();
+        assert!(
+            stray.message.contains("-healthcheck=URL"),
+            "{}",
+            stray.message
+        );
     }
 
     #[test]
@@ -853,6 +893,15 @@ mod tests {
         );
         assert_eq!(
             probe(&["-tls-cert=c", "-tls-key=k", "-healthcheck"], &[]),
+            "https://127.0.0.1:5678/health"
+        );
+        // The certificate alone says TLS is on; the probe needs no key.
+        assert_eq!(
+            probe(&["-tls-cert=c", "-healthcheck"], &[]),
+            "https://127.0.0.1:5678/health"
+        );
+        assert_eq!(
+            probe(&["-healthcheck"], &[("ECHO_TLS_CERT", "c")]),
             "https://127.0.0.1:5678/health"
         );
         assert_eq!(probe(&["-healthcheck=http://h:1/x"], &[]), "http://h:1/x");

@@ -17,6 +17,7 @@ pub mod healthcheck;
 pub mod http1;
 pub mod listener;
 pub mod server;
+pub mod shared;
 pub mod shutdown;
 pub mod signals;
 pub mod sniff;

@@ -5,25 +5,18 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
 
-use crate::app::App;
 use crate::config::Config;
-use crate::http1::{self, Limits};
+use crate::http1;
 use crate::listener::go_error_text;
-use crate::shutdown::{ShutdownSignal, ShutdownState};
+use crate::shared::Shared;
+use crate::shutdown::ShutdownSignal;
 use crate::telemetry::{self, AccessLog};
-use crate::{h2, tls};
-
-/// What every connection reads: the replies, limits, log and lifecycle state.
-pub struct Shared {
-    pub app: App,
-    pub limits: Limits,
-    pub log: AccessLog,
-    pub shutdown: ShutdownState,
-}
+use crate::{duration, h2, tls};
 
 /// A configured server, ready to run on a listener.
 pub struct Server {
@@ -46,17 +39,7 @@ impl Server {
             None => None,
         };
         Ok(Server {
-            shared: Arc::new(Shared {
-                app: App::new(&config.text, config.status_code),
-                limits: Limits {
-                    header_read_timeout: config.header_read_timeout,
-                    idle_timeout: config.idle_timeout,
-                    max_header_bytes: config.max_header_bytes,
-                    max_body_bytes: config.max_body_bytes,
-                },
-                log,
-                shutdown: ShutdownState::default(),
-            }),
+            shared: Arc::new(Shared::new(config, log)),
             tls,
             max_connections: config.max_connections,
             shutdown_delay: config.shutdown_delay,
@@ -84,12 +67,21 @@ impl Server {
         let shutdown = &self.shared.shutdown;
         if !self.shutdown_delay.is_zero() {
             shutdown.start_delay();
+            telemetry::info(&format!(
+                "shutdown delay: serving for {} more with /health answering 503 \
+                 and every answer closing its connection",
+                duration::go_string(self.shutdown_delay)
+            ));
             tokio::select! {
                 () = tokio::time::sleep(self.shutdown_delay) => {}
                 () = signal.interrupted() => {
                     telemetry::info("interrupted again, skipping the rest of the shutdown delay");
                 }
             }
+            telemetry::info(&format!(
+                "draining: the listener is closed; open connections have {} to finish",
+                duration::go_string(self.shutdown_timeout)
+            ));
         }
         shutdown.start_drain();
         // The accept loop ends on the drain and drops the listener with it.
@@ -166,9 +158,25 @@ async fn serve_tls(
     shared: Arc<Shared>,
 ) {
     // A client that never finishes the handshake is a slow client like any other.
-    let handshake =
-        tokio::time::timeout(shared.limits.header_read_timeout, acceptor.accept(stream));
-    let Ok(Ok(stream)) = handshake.await else {
+    let deadline = tokio::time::Instant::now() + shared.limits.header_read_timeout;
+    let mut stream = stream;
+    let mut first = [0u8; tls::RECORD_HEADER_LEN];
+    let Ok(Ok(seen)) = tokio::time::timeout_at(deadline, read_up_to(&mut stream, &mut first)).await
+    else {
+        return;
+    };
+    let first = &first[..seen];
+    if tls::looks_like_plain_http(first) {
+        // As Go does: say so in plain HTTP, rather than with a TLS alert.
+        let reply = shared.app.refusal(400, PLAIN_HTTP_ON_TLS_PORT.to_owned());
+        let head_only = http1::is_head(first);
+        return http1::refuse(stream, remote, &shared, &reply, head_only).await;
+    }
+    // rustls reads what was already taken off the socket before the rest.
+    let accept = acceptor.accept_with(stream, |session| {
+        let _ = session.read_tls(&mut &first[..]);
+    });
+    let Ok(Ok(stream)) = tokio::time::timeout_at(deadline, accept).await else {
         return;
     };
     if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
@@ -176,6 +184,22 @@ async fn serve_tls(
     } else {
         http1::serve(stream, remote, &shared).await;
     }
+}
+
+/// What Go's server answers to plain HTTP on its TLS port.
+const PLAIN_HTTP_ON_TLS_PORT: &str = "Client sent an HTTP request to an HTTPS server.\n";
+
+/// Reads until `buffer` is full or the client stops sending (EOF); returns how
+/// many bytes were read.
+async fn read_up_to(stream: &mut TcpStream, buffer: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buffer.len() {
+        match stream.read(&mut buffer[filled..]).await? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
 }
 
 /// Accept errors: out of file descriptors (or memory) is worth a warning and a

@@ -11,6 +11,18 @@ use rustls::ServerConfig;
 
 use crate::config::TlsFiles;
 
+/// Bytes in a TLS record header: content type, version, length.
+pub const RECORD_HEADER_LEN: usize = 5;
+
+/// Whether the first bytes of a connection to the TLS port are plain HTTP: a
+/// request line's method (upper-case letters, then a space, or five letters as
+/// in `OPTIO`) where a TLS record would start with its content type (20 to 24).
+pub fn looks_like_plain_http(first: &[u8]) -> bool {
+    let letters = first.iter().take_while(|b| b.is_ascii_uppercase()).count();
+    first.len() == RECORD_HEADER_LEN
+        && (letters == RECORD_HEADER_LEN || (letters >= 3 && first[letters] == b' '))
+}
+
 /// Loads the PEM chain and key. The error is one line naming the file at fault.
 pub fn server_config(files: &TlsFiles) -> Result<Arc<ServerConfig>, String> {
     let cert_path = files.cert.display();
@@ -39,4 +51,34 @@ pub fn server_config(files: &TlsFiles) -> Result<Arc<ServerConfig>, String> {
             })?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(Arc::new(config))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_is_told_from_a_tls_record() {
+        for http in [
+            &b"GET /"[..],
+            b"HEAD ",
+            b"POST ",
+            b"PUT /",
+            b"OPTIO",
+            b"DELET",
+            b"PRI *",
+        ] {
+            assert!(looks_like_plain_http(http), "{http:?}");
+        }
+        // A ClientHello record, too little to tell, and lower case.
+        for other in [
+            &b"\x16\x03\x01\x02\x00"[..],
+            b"GET",
+            b"get /",
+            b"A /xx",
+            b"SSH-2",
+        ] {
+            assert!(!looks_like_plain_http(other), "{other:?}");
+        }
+    }
 }

@@ -23,7 +23,7 @@ use super::body::{BodyReader, Progress};
 use super::request::{self, Head, Parsed, Rejection};
 use super::response::{self, CONTINUE};
 use crate::app::Reply;
-use crate::server::Shared;
+use crate::shared::Shared;
 use crate::shutdown::Phase;
 use crate::telemetry::Entry;
 
@@ -66,25 +66,27 @@ thread_local! {
 /// Serves HTTP/1 on `io` until the client leaves, a timeout fires, or the drain
 /// closes the connection.
 pub async fn serve<S: Transport>(io: S, remote: SocketAddr, shared: &Shared) {
-    let now = Instant::now();
-    let drain = shared.shutdown.drain_started();
-    let timer = tokio::time::sleep_until(now + shared.limits.idle_timeout);
-    tokio::pin!(drain, timer);
-    let mut conn = Connection {
-        io,
-        shared,
-        remote: SocketAddr::new(remote.ip().to_canonical(), remote.port()),
-        carry: Vec::new(),
-        unwritten: Vec::new(),
-        pending: None,
-        head_started: None,
-        last_active: now,
-        closing: Closing::No,
-    };
-    poll_fn(|cx| conn.poll(cx, timer.as_mut(), drain.as_mut())).await;
-    if S::CLOSE_NOTIFY {
-        let _ = tokio::time::timeout(LINGER_TIME, conn.io.shutdown()).await;
-    }
+    // Built here rather than passed in: an async fn keeps its arguments apart
+    // from its locals, and every idle connection would pay for both copies.
+    let mut conn = Connection::new(io, remote, shared);
+    conn.run().await;
+}
+
+/// Answers `reply` on a connection that cannot be read as HTTP/1 at all (plain
+/// HTTP sent to the TLS port), then closes it as every refusal does: the answer,
+/// our FIN, then what the client still sends is read and dropped for a while, so
+/// that closing does not destroy the answer before the client reads it.
+pub async fn refuse<S: Transport>(
+    io: S,
+    remote: SocketAddr,
+    shared: &Shared,
+    reply: &Reply,
+    head_only: bool,
+) {
+    let mut conn = Connection::new(io, remote, shared);
+    response::write_error(&mut conn.unwritten, reply, head_only);
+    conn.closing = Closing::lingering();
+    conn.run().await;
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,6 +101,16 @@ enum Closing {
         fin_sent: bool,
         discarded: usize,
     },
+}
+
+impl Closing {
+    fn lingering() -> Closing {
+        Closing::Linger {
+            until: Instant::now() + LINGER_TIME,
+            fin_sent: false,
+            discarded: 0,
+        }
+    }
 }
 
 enum Step {
@@ -182,6 +194,30 @@ impl<'r> RequestView<'r> {
 }
 
 impl<'a, S: Transport> Connection<'a, S> {
+    fn new(io: S, remote: SocketAddr, shared: &'a Shared) -> Self {
+        Connection {
+            io,
+            shared,
+            remote: SocketAddr::new(remote.ip().to_canonical(), remote.port()),
+            carry: Vec::new(),
+            unwritten: Vec::new(),
+            pending: None,
+            head_started: None,
+            last_active: Instant::now(),
+            closing: Closing::No,
+        }
+    }
+
+    async fn run(&mut self) {
+        let drain = self.shared.shutdown.drain_started();
+        let timer = tokio::time::sleep_until(self.last_active + self.shared.limits.idle_timeout);
+        tokio::pin!(drain, timer);
+        poll_fn(|cx| self.poll(cx, timer.as_mut(), drain.as_mut())).await;
+        if S::CLOSE_NOTIFY {
+            let _ = tokio::time::timeout(LINGER_TIME, self.io.shutdown()).await;
+        }
+    }
+
     fn poll(
         &mut self,
         cx: &mut Context<'_>,
@@ -294,9 +330,14 @@ impl<'a, S: Transport> Connection<'a, S> {
                             );
                         }
                     }
-                    Progress::TooLarge => self.reject(Rejection::BodyTooLarge, out),
+                    Progress::TooLarge => {
+                        let head_only = pending.method == "HEAD";
+                        self.reject(Rejection::BodyTooLarge, head_only, out);
+                    }
                     Progress::Invalid => {
-                        self.reject(Rejection::BadRequest("malformed chunked body"), out)
+                        let head_only = pending.method == "HEAD";
+                        let rejection = Rejection::BadRequest("malformed chunked body");
+                        self.reject(rejection, head_only, out);
                     }
                 }
                 continue;
@@ -313,7 +354,10 @@ impl<'a, S: Transport> Connection<'a, S> {
                     self.head_started.get_or_insert(self.last_active);
                     return used;
                 }
-                Parsed::Rejected(rejection) => self.reject(rejection, out),
+                Parsed::Rejected(rejection) => {
+                    let head_only = request::is_head(&input[used..]);
+                    self.reject(rejection, head_only, out);
+                }
                 Parsed::Complete(head) => {
                     used += head.len;
                     self.head_started = None;
@@ -330,7 +374,7 @@ impl<'a, S: Transport> Connection<'a, S> {
         let reply = self
             .shared
             .app
-            .reply(&head.path, self.shared.shutdown.phase());
+            .reply(head.method, &head.path, self.shared.shutdown.phase());
         let keep_alive = head.keep_alive;
         match BodyReader::new(head.framing) {
             None => {
@@ -370,7 +414,7 @@ impl<'a, S: Transport> Connection<'a, S> {
         // Decided now, not when the head arrived: a body may have taken long
         // enough for shutdown to begin, and then the client must be told.
         let keep_alive = keep_alive
-            && !reply.closes_connection()
+            && !reply.closes_connection
             && self.shared.shutdown.phase() == Phase::Serving;
         let head_only = request.method == "HEAD";
         response::write_reply(out, request.minor_version, reply, keep_alive, head_only);
@@ -386,7 +430,7 @@ impl<'a, S: Transport> Connection<'a, S> {
                     "HTTP/1.0"
                 },
                 status: reply.logged_status,
-                bytes: reply.logged_bytes(),
+                bytes: reply.logged_bytes,
                 user_agent: request.user_agent,
                 forwarded_for: request.forwarded_for,
                 trace_id: request.trace_id,
@@ -398,18 +442,16 @@ impl<'a, S: Transport> Connection<'a, S> {
         }
     }
 
-    /// Answers a request that never reaches the app, then closes.
-    fn reject(&mut self, rejection: Rejection, out: &mut Vec<u8>) {
+    /// Answers a request that never reaches the app, then closes. An answer to
+    /// HEAD has no body, errors included (RFC 9110 §9.3.2).
+    fn reject(&mut self, rejection: Rejection, head_only: bool, out: &mut Vec<u8>) {
         let (status, detail) = response::rejection_status(rejection);
-        response::write_error(out, status, detail);
+        let reply = self.shared.app.error(status, detail);
+        response::write_error(out, &reply, head_only);
         self.pending = None;
         self.head_started = None;
         self.carry = Vec::new();
-        self.closing = Closing::Linger {
-            until: Instant::now() + LINGER_TIME,
-            fin_sent: false,
-            discarded: 0,
-        };
+        self.closing = Closing::lingering();
     }
 
     /// The deadline fired. Returns false to close at once; true when a 408 was
@@ -419,8 +461,12 @@ impl<'a, S: Transport> Connection<'a, S> {
         if !request_in_progress || !self.unwritten.is_empty() || self.closing != Closing::No {
             return false;
         }
+        let head_only = match &self.pending {
+            Some(pending) => pending.method == "HEAD",
+            None => request::is_head(&self.carry),
+        };
         let mut out = Vec::new();
-        response::write_error(&mut out, 408, None);
+        response::write_error(&mut out, &self.shared.app.error(408, None), head_only);
         self.unwritten = out;
         self.pending = None;
         self.head_started = None;

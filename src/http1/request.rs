@@ -62,6 +62,12 @@ pub enum Parsed<'a> {
     Rejected(Rejection),
 }
 
+/// Whether `request` (a whole or partial head) is a HEAD request, known from its
+/// first bytes: also for heads too broken or too slow to parse.
+pub fn is_head(request: &[u8]) -> bool {
+    request.starts_with(b"HEAD ")
+}
+
 /// Parses one request head at the start of `input`.
 pub fn parse(input: &[u8], max_head: usize, max_body: u64) -> Parsed<'_> {
     let mut headers = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS];
@@ -163,16 +169,20 @@ pub fn parse(input: &[u8], max_head: usize, max_body: u64) -> Parsed<'_> {
         return Parsed::Rejected(Rejection::BadRequest("malformed request target"));
     };
     let Some(path) = percent_decode(path) else {
-        return Parsed::Rejected(Rejection::BadRequest("malformed percent-encoding"));
+        return Parsed::Rejected(Rejection::BadRequest(MALFORMED_PERCENT_ENCODING));
     };
-    let host = match (authority, host) {
-        (Some(authority), _) => authority,
-        (None, Some(host)) => host,
-        (None, None) if minor_version == 1 => {
-            return Parsed::Rejected(Rejection::BadRequest("missing required Host header"))
-        }
-        (None, None) => b"",
-    };
+    // RFC 9112 §3.2: every HTTP/1.1 request has exactly one valid Host, even
+    // when the target names the authority (which then wins).
+    if host.is_some_and(|host| !super::host::is_valid(host)) {
+        return Parsed::Rejected(Rejection::BadRequest("malformed Host header"));
+    }
+    if host.is_none() && minor_version == 1 {
+        return Parsed::Rejected(Rejection::BadRequest("missing required Host header"));
+    }
+    if authority.is_some_and(|authority| !super::host::is_valid(authority)) {
+        return Parsed::Rejected(Rejection::BadRequest("malformed request target"));
+    }
+    let host = authority.or(host).unwrap_or_default();
 
     let keep_alive = if minor_version == 1 {
         !connection_close
@@ -248,6 +258,9 @@ fn split_target<'a>(method: &str, target: &'a [u8]) -> Option<(&'a [u8], Option<
     };
     Some((path, Some(authority)))
 }
+
+/// Why a path that [`percent_decode`] refuses gets 400, over either protocol.
+pub(crate) const MALFORMED_PERCENT_ENCODING: &str = "malformed percent-encoding";
 
 /// Decodes `%XX`; `None` for a malformed escape (Go answers 400 too).
 pub(crate) fn percent_decode(path: &[u8]) -> Option<Cow<'_, [u8]>> {
@@ -378,6 +391,23 @@ mod tests {
             (&head.path[..], head.host),
             (&b"/p"[..], &b"example.com:8"[..])
         );
+        // RFC 9112 §3.2: one valid Host, in absolute-form too.
+        for bad_host in ["a, b", "a b", "a/b", "u@b", "a:99x"] {
+            assert_eq!(
+                rejection(format!("GET / HTTP/1.1\r\nHost: {bad_host}\r\n\r\n").as_bytes()),
+                Rejection::BadRequest("malformed Host header"),
+                "{bad_host}"
+            );
+        }
+        assert_eq!(
+            rejection(b"GET http://a/ HTTP/1.1\r\n\r\n"),
+            Rejection::BadRequest("missing required Host header")
+        );
+        assert_eq!(
+            rejection(b"GET http://u@a/ HTTP/1.1\r\nHost: a\r\n\r\n"),
+            Rejection::BadRequest("malformed request target")
+        );
+        assert_eq!(complete(b"GET http://a/ HTTP/1.0\r\n\r\n").host, b"a");
     }
 
     #[test]
@@ -431,7 +461,7 @@ mod tests {
         );
         assert_eq!(
             rejection(b"GET /%zz HTTP/1.1\r\nHost: h\r\n\r\n"),
-            Rejection::BadRequest("malformed percent-encoding")
+            Rejection::BadRequest(MALFORMED_PERCENT_ENCODING)
         );
         assert_eq!(
             &complete(b"OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n").path[..],

@@ -1,8 +1,8 @@
-//! Response bytes: the app's ready-made replies with a fresh `Date`, and the
-//! short error answers for requests that never reach the app.
+//! Response bytes: the app's ready-made replies with a fresh `Date` and the
+//! `Connection` header HTTP/1 needs.
 
 use super::request::Rejection;
-use crate::app::{app_headers, reason, Reply};
+use crate::app::Reply;
 use crate::clock;
 
 /// Sent before reading a body the client is waiting to send.
@@ -40,23 +40,10 @@ pub fn write_reply(
     }
 }
 
-/// Appends a complete error response that closes the connection, worded as Go's
-/// server words them (`400 Bad Request: missing required Host header`).
-pub fn write_error(out: &mut Vec<u8>, status: u16, detail: Option<&str>) {
-    let reason = reason(status);
-    let body = match detail {
-        Some(detail) => format!("{status} {reason}: {detail}"),
-        None => format!("{status} {reason}"),
-    };
-    out.extend_from_slice(format!("HTTP/1.1 {status} {reason}\r\n{}", app_headers()).as_bytes());
-    write_date(out);
-    out.extend_from_slice(
-        format!(
-            "Content-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .as_bytes(),
-    );
+/// Appends an error reply (from [`crate::app::App::error`]): HTTP/1.1, and the
+/// connection closes after it.
+pub fn write_error(out: &mut Vec<u8>, reply: &Reply, head_only: bool) {
+    write_reply(out, 1, reply, false, head_only);
 }
 
 /// The status and detail for a refused request.

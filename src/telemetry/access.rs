@@ -1,6 +1,7 @@
 //! The access log: one line per request, in upstream's text format or as JSON.
 //!
-//! Text (upstream's format, byte for byte):
+//! Text (upstream's format, byte for byte; a field that would break the line is
+//! escaped as Go's `%q` escapes it, see `go_quote`):
 //! `2026/11/26 13:11:05 localhost:5678 127.0.0.1:50312 "GET /a HTTP/1.1" 200 12 "curl/8.5.0" 41.2µs`
 //!
 //! JSON (one object per line, for CloudWatch Logs Insights):
@@ -14,6 +15,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::go_quote::{write_field, Place};
 use super::writer::{Buffer, LogWriter};
 use crate::clock;
 use crate::config::LogFormat;
@@ -93,13 +95,13 @@ impl AccessLog {
 fn write_text(out: &mut Vec<u8>, e: &Entry<'_>) {
     clock::with_now(|second, _| out.extend_from_slice(&second.go_local));
     out.push(b' ');
-    out.extend_from_slice(e.host);
+    write_field(out, e.host, Place::Bare);
     out.push(b' ');
     write_remote(out, e.remote);
     out.extend_from_slice(b" \"");
-    out.extend_from_slice(e.method.as_bytes());
+    write_field(out, e.method.as_bytes(), Place::Bare);
     out.push(b' ');
-    out.extend_from_slice(e.path);
+    write_field(out, e.path, Place::InQuotes);
     out.push(b' ');
     out.extend_from_slice(e.proto.as_bytes());
     out.extend_from_slice(b"\" ");
@@ -107,7 +109,7 @@ fn write_text(out: &mut Vec<u8>, e: &Entry<'_>) {
     out.push(b' ');
     write_uint(out, e.bytes as u64);
     out.extend_from_slice(b" \"");
-    out.extend_from_slice(e.user_agent);
+    write_field(out, e.user_agent, Place::InQuotes);
     out.extend_from_slice(b"\" ");
     write_go(out, e.duration);
     out.push(b'\n');

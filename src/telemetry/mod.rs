@@ -2,6 +2,7 @@
 //! on stderr.
 
 mod access;
+mod go_quote;
 mod lifecycle;
 mod writer;
 

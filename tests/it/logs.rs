@@ -59,6 +59,52 @@ async fn text_line_has_upstreams_format() {
 }
 
 #[tokio::test]
+async fn a_request_cannot_forge_or_break_a_text_line() {
+    let server = TestServer::text("hello").await;
+    let mut client = Client::connect(server.addr).await;
+    client
+        .send(
+            b"GET /x%0a2099/01/01%2000:00:00%20FORGED%22 HTTP/1.1\r\nHost: h\r\n\
+              User-Agent: a \"quoted\" agent\r\n\r\nGET /next HTTP/1.1\r\nHost: h\r\n\r\n",
+        )
+        .await;
+    client.response(false).await;
+    client.response(false).await;
+    // Lines are written in order: once the second request's is there, so is
+    // anything the first one wrote.
+    let lines = server.log.lines_until("GET /next").await;
+    assert_eq!(lines.len(), 2, "one line per request: {lines:?}");
+    assert!(
+        lines[0].contains(
+            " \"GET /x\\n2099/01/01 00:00:00 FORGED\\\" HTTP/1.1\" 200 6 \"a \\\"quoted\\\" agent\" "
+        ),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].contains(" \"GET /next HTTP/1.1\" 200 6 \"\" "),
+        "{}",
+        lines[1]
+    );
+}
+
+#[tokio::test]
+async fn statuses_without_a_body_log_what_upstream_logs() {
+    // Upstream counts what its handler wrote, though Go sends none of it.
+    for status in [204, 304] {
+        let mut cfg = config("hello");
+        cfg.status_code = status;
+        let server = TestServer::start(cfg).await;
+        assert_eq!(get(server.addr, "/").await.status, status);
+        let lines = server.log.lines(1).await;
+        assert!(
+            lines[0].contains(&format!("\"GET / HTTP/1.1\" {status} 6 ")),
+            "{lines:?}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn json_lines_parse_and_carry_alb_fields() {
     let mut cfg = config("json");
     cfg.log_format = LogFormat::Json;

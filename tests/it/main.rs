@@ -6,8 +6,12 @@ mod support;
 
 mod body;
 mod cli;
+mod conformance;
+mod corpus;
+mod http2;
 mod limits;
 mod logs;
+mod parity;
 mod probe;
 mod protocol;
 mod robustness;

@@ -21,6 +21,20 @@ fn healthy_server_exits_0() {
 }
 
 #[test]
+fn a_url_given_as_a_separate_argument_is_refused() {
+    // Go's flag reads `-healthcheck URL` as the flag alone and a stray URL; the
+    // probe must not quietly check the default URL instead.
+    let (_server, addr) = Binary::serve(&["-text=x"], &[]);
+    let url = format!("http://{addr}/health");
+    let (code, stdout, stderr) = run_binary(&["-healthcheck", &url], &[]);
+    assert_eq!(code, 127, "{stdout}{stderr}");
+    assert_eq!(
+        stderr,
+        format!("Too many arguments! The probe takes its URL after an equals sign: -healthcheck={url}\n")
+    );
+}
+
+#[test]
 fn dead_server_exits_1_quickly() {
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()

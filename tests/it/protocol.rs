@@ -112,6 +112,29 @@ async fn informational_status_is_sent_before_a_200_as_go_does() {
 }
 
 #[tokio::test]
+async fn a_configured_101_is_answered_with_200_and_never_switches_protocols() {
+    let mut cfg = config("no switch");
+    cfg.status_code = 101;
+    let server = TestServer::start(cfg).await;
+    let mut client = Client::connect(server.addr).await;
+    // A 101 to an Upgrade request would make a proxy in front tunnel the rest.
+    client
+        .send(
+            b"GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n\
+              GET /next HTTP/1.1\r\nHost: h\r\n\r\n",
+        )
+        .await;
+    for _ in 0..2 {
+        let response = client.response(false).await;
+        assert_eq!(response.status_line, "HTTP/1.1 200 OK");
+        assert_eq!(response.body_text(), "no switch\n");
+    }
+    // The configured code is what the log reports, as for other 1xx codes.
+    let lines = server.log.lines(1).await;
+    assert!(lines[0].contains("\"GET / HTTP/1.1\" 101 10 "), "{lines:?}");
+}
+
+#[tokio::test]
 async fn html_text_is_sniffed_as_html() {
     let server = TestServer::text("<html><body>Hi</body></html>").await;
     let response = get(server.addr, "/").await;

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use tokio::io::AsyncWriteExt;
 
-use crate::support::{exchange_until_close, get, Client, TestServer};
+use crate::support::{config, exchange_until_close, get, Client, TestServer};
 
 #[tokio::test]
 async fn garbage_gets_400_and_the_server_keeps_serving() {
@@ -37,6 +37,49 @@ async fn garbage_gets_400_and_the_server_keeps_serving() {
     .await;
     assert!(String::from_utf8_lossy(&te).starts_with("HTTP/1.1 501 "));
     assert_eq!(get(server.addr, "/").await.body_text(), "alive\n");
+}
+
+#[tokio::test]
+async fn error_answers_to_head_have_no_body() {
+    let mut cfg = config("x");
+    cfg.max_body_bytes = 10;
+    cfg.header_read_timeout = Duration::from_millis(300);
+    let server = TestServer::start(cfg).await;
+    for (request, status_line) in [
+        (&b"HEAD / HTTP/1.1\r\n\r\n"[..], "HTTP/1.1 400 Bad Request"),
+        (
+            b"HEAD / HTTP/1.1\r\nHost: h\r\nContent-Length: 11\r\n\r\n",
+            "HTTP/1.1 413 Request Entity Too Large",
+        ),
+        (
+            b"HEAD / HTTP/1.1\r\nHost: h\r\nExpect: magic\r\n\r\n",
+            "HTTP/1.1 417 Expectation Failed",
+        ),
+        (
+            b"HEAD / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n\r\n",
+            "HTTP/1.1 501 Not Implemented",
+        ),
+        (
+            b"HEAD / HTTP/2.0\r\n\r\n",
+            "HTTP/1.1 505 HTTP Version Not Supported",
+        ),
+        (
+            b"HEAD / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+            "HTTP/1.1 400 Bad Request",
+        ),
+        // Too slow: 408 once the header-read timeout passes.
+        (
+            b"HEAD / HTTP/1.1\r\nHost: h\r\n",
+            "HTTP/1.1 408 Request Timeout",
+        ),
+    ] {
+        let answer = exchange_until_close(server.addr, request).await;
+        let text = String::from_utf8_lossy(&answer);
+        assert!(text.starts_with(status_line), "{text}");
+        // The headers say how long the body would be; the body is not sent.
+        assert!(text.contains("Content-Length: "), "{text}");
+        assert!(text.ends_with("\r\n\r\n"), "a body follows: {text:?}");
+    }
 }
 
 #[tokio::test]

@@ -108,6 +108,12 @@ async fn shutdown_delay_fails_health_and_closes_connections_while_serving() {
     let started = Instant::now();
     binary.signal(SIGTERM);
     binary.wait_for_stderr("received interrupt", Duration::from_secs(5));
+    // The operator is told what the delay does, and when it ends.
+    binary.wait_for_stderr(
+        "[INFO] shutdown delay: serving for 1s more with /health answering 503 \
+         and every answer closing its connection",
+        Duration::from_secs(1),
+    );
 
     // Keep-alive connection: its next answer says goodbye.
     client.send(b"GET / HTTP/1.1\r\nHost: h\r\n\r\n").await;
@@ -127,6 +133,10 @@ async fn shutdown_delay_fails_health_and_closes_connections_while_serving() {
         started.elapsed() >= Duration::from_millis(950),
         "{:?}",
         started.elapsed()
+    );
+    binary.wait_for_stderr(
+        "[INFO] draining: the listener is closed; open connections have 5s to finish",
+        Duration::from_secs(1),
     );
 }
 

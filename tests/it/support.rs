@@ -1,9 +1,10 @@
 //! Test harness: an in-process server on 127.0.0.1:0, a captured access log, a raw
-//! HTTP/1 client that shows exact bytes, the real binary with its stderr, and a
-//! certificate generated for the test.
+//! HTTP/1 client that shows exact bytes, a test certificate with TLS and HTTP/2
+//! clients, and the real binary with its stderr.
 
 #![allow(dead_code)]
 
+use std::convert::Infallible;
 use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -11,14 +12,19 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
+use http_body_util::combinators::BoxBody;
 use http_echo::config::{Config, LogFormat, TlsFiles};
 use http_echo::server::{DrainTimedOut, Server};
 use http_echo::shutdown::{self, ShutdownTrigger};
 use http_echo::telemetry::{AccessLog, LogWriter};
-use rustls::pki_types::CertificateDer;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use hyper::client::conn::http2::SendRequest;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use rustls::pki_types::{CertificateDer, ServerName};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
+use tokio_rustls::client::TlsStream;
 use tokio_rustls::TlsConnector;
 
 /// A configuration with test-friendly defaults; change fields as needed.
@@ -56,6 +62,15 @@ impl Write for Captured {
 impl Captured {
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+
+    /// Waits (up to 2 s) until a line contains `needle`, and returns all lines.
+    pub async fn lines_until(&self, needle: &str) -> Vec<String> {
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while !self.text().contains(needle) && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        self.text().lines().map(str::to_owned).collect()
     }
 
     /// Waits (up to 2 s) until at least `n` lines were written, and returns all lines.
@@ -125,6 +140,91 @@ impl TestServer {
     }
 }
 
+/// A self-signed certificate for `localhost`, written to a fresh folder.
+pub struct TestCertificate {
+    dir: PathBuf,
+    pub files: TlsFiles,
+    der: CertificateDer<'static>,
+}
+
+impl TestCertificate {
+    pub fn new(name: &str) -> TestCertificate {
+        let dir = std::env::temp_dir().join(format!("http-echo-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let generated = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+        let files = TlsFiles {
+            cert: dir.join("cert.pem"),
+            key: dir.join("key.pem"),
+        };
+        std::fs::write(&files.cert, generated.cert.pem()).unwrap();
+        std::fs::write(&files.key, generated.key_pair.serialize_pem()).unwrap();
+        TestCertificate {
+            dir,
+            files,
+            der: generated.cert.der().clone(),
+        }
+    }
+
+    pub fn connector(&self, alpn: &[&[u8]]) -> TlsConnector {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(self.der.clone()).unwrap();
+        let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+        config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+        TlsConnector::from(Arc::new(config))
+    }
+
+    /// A TLS connection to `addr` offering `alpn`.
+    pub async fn connect(&self, addr: SocketAddr, alpn: &[&[u8]]) -> TlsStream<TcpStream> {
+        let tcp = TcpStream::connect(addr).await.expect("connect");
+        self.connector(alpn)
+            .connect(ServerName::try_from("localhost").unwrap(), tcp)
+            .await
+            .expect("TLS handshake")
+    }
+
+    /// An HTTP/2 client on a fresh connection to `addr`.
+    pub async fn h2_client(&self, addr: SocketAddr) -> SendRequest<H2Body> {
+        self.h2_connection(addr).await.0
+    }
+
+    /// An HTTP/2 client, and the task driving its connection: it ends when the
+    /// connection closes.
+    pub async fn h2_connection(&self, addr: SocketAddr) -> (SendRequest<H2Body>, JoinHandle<()>) {
+        let tls = self.connect(addr, &[b"h2", b"http/1.1"]).await;
+        assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
+        let (sender, connection) =
+            hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(tls))
+                .await
+                .expect("h2 handshake");
+        let task = tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        (sender, task)
+    }
+}
+
+/// Request bodies the HTTP/2 test client sends: empty, whole, or streamed.
+pub type H2Body = BoxBody<Bytes, Infallible>;
+
+impl Drop for TestCertificate {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A server with TLS (HTTP/2 and HTTP/1.1 by ALPN) answering `text`.
+pub async fn tls_server(cert: &TestCertificate, text: &str) -> TestServer {
+    let mut cfg = config(text);
+    cfg.tls = Some(cert.files.clone());
+    TestServer::start(cfg).await
+}
+
 /// One parsed HTTP/1 response.
 #[derive(Debug)]
 pub struct Response {
@@ -148,18 +248,30 @@ impl Response {
     }
 }
 
-/// Reads responses from one connection, keeping bytes between them.
-pub struct Client {
-    pub stream: TcpStream,
+/// Reads responses from one connection (plain TCP, or TLS), keeping bytes
+/// between them.
+pub struct Client<S = TcpStream> {
+    pub stream: S,
     buffer: Vec<u8>,
 }
 
-impl Client {
+impl Client<TcpStream> {
     pub async fn connect(addr: SocketAddr) -> Client {
+        Client::over(TcpStream::connect(addr).await.expect("connect"))
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Client<S> {
+    pub fn over(stream: S) -> Client<S> {
         Client {
-            stream: TcpStream::connect(addr).await.expect("connect"),
+            stream,
             buffer: Vec::new(),
         }
+    }
+
+    /// Bytes received after the last response read.
+    pub fn take_buffered(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.buffer)
     }
 
     pub async fn send(&mut self, bytes: &[u8]) {
@@ -409,49 +521,3 @@ pub fn run_binary(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) 
 
 pub const SIGTERM: i32 = libc::SIGTERM;
 pub const SIGINT: i32 = libc::SIGINT;
-
-/// A self-signed certificate for `localhost`, written to a fresh folder.
-pub struct TestCertificate {
-    dir: PathBuf,
-    pub files: TlsFiles,
-    der: CertificateDer<'static>,
-}
-
-impl TestCertificate {
-    pub fn new(name: &str) -> TestCertificate {
-        let dir = std::env::temp_dir().join(format!("http-echo-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let generated = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
-        let files = TlsFiles {
-            cert: dir.join("cert.pem"),
-            key: dir.join("key.pem"),
-        };
-        std::fs::write(&files.cert, generated.cert.pem()).unwrap();
-        std::fs::write(&files.key, generated.key_pair.serialize_pem()).unwrap();
-        TestCertificate {
-            dir,
-            files,
-            der: generated.cert.der().clone(),
-        }
-    }
-
-    pub fn connector(&self, alpn: &[&[u8]]) -> TlsConnector {
-        let mut roots = rustls::RootCertStore::empty();
-        roots.add(self.der.clone()).unwrap();
-        let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-        config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
-        TlsConnector::from(Arc::new(config))
-    }
-}
-
-impl Drop for TestCertificate {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}

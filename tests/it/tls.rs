@@ -4,28 +4,17 @@
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
 use http_echo::version::VERSION;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use rustls::pki_types::ServerName;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::support::{config, run_binary, Binary, TestCertificate, TestServer};
-
-async fn tls_server(cert: &TestCertificate, text: &str) -> TestServer {
-    let mut cfg = config(text);
-    cfg.tls = Some(cert.files.clone());
-    TestServer::start(cfg).await
-}
+use crate::support::{
+    exchange_until_close, run_binary, tls_server, Binary, TestCertificate, TestServer,
+};
 
 #[tokio::test]
 async fn http1_over_tls() {
     let cert = TestCertificate::new("h1");
     let server = tls_server(&cert, "secure").await;
-    let tcp = tokio::net::TcpStream::connect(server.addr).await.unwrap();
-    let mut tls = cert
-        .connector(&[b"http/1.1"])
-        .connect(ServerName::try_from("localhost").unwrap(), tcp)
-        .await
-        .expect("handshake");
+    let mut tls = cert.connect(server.addr, &[b"http/1.1"]).await;
     assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"http/1.1"[..]));
     tls.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
         .await
@@ -43,18 +32,7 @@ async fn http1_over_tls() {
 async fn http2_over_tls_by_alpn() {
     let cert = TestCertificate::new("h2");
     let server = tls_server(&cert, "over h2").await;
-    let tcp = tokio::net::TcpStream::connect(server.addr).await.unwrap();
-    let tls = cert
-        .connector(&[b"h2", b"http/1.1"])
-        .connect(ServerName::try_from("localhost").unwrap(), tcp)
-        .await
-        .expect("handshake");
-    assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
-    let (mut sender, connection) =
-        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(tls))
-            .await
-            .expect("h2 handshake");
-    tokio::spawn(connection);
+    let mut sender = cert.h2_client(server.addr).await;
 
     for (method, path, want_status, want_body) in [
         ("GET", "/anything", 200, &b"over h2\n"[..]),
@@ -65,7 +43,7 @@ async fn http2_over_tls_by_alpn() {
             .method(method)
             .uri(format!("https://localhost{path}"))
             .header("user-agent", "h2-test")
-            .body(Empty::<Bytes>::new())
+            .body(Empty::<Bytes>::new().boxed())
             .unwrap();
         let response = sender.send_request(request).await.expect("h2 response");
         assert_eq!(response.version(), hyper::Version::HTTP_2);
@@ -94,6 +72,30 @@ async fn http2_over_tls_by_alpn() {
 }
 
 #[tokio::test]
+async fn plain_http_on_the_tls_port_is_told_so_in_http() {
+    let cert = TestCertificate::new("plain-on-tls");
+    let server = tls_server(&cert, "x").await;
+    let answer = exchange_until_close(server.addr, b"GET / HTTP/1.1\r\nHost: h\r\n\r\n").await;
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{text:?}");
+    assert!(text.contains("Connection: close\r\n"), "{text:?}");
+    assert!(
+        text.ends_with("\r\n\r\nClient sent an HTTP request to an HTTPS server.\n"),
+        "{text:?}"
+    );
+    let answer = exchange_until_close(server.addr, b"HEAD / HTTP/1.1\r\nHost: h\r\n\r\n").await;
+    assert!(String::from_utf8_lossy(&answer).ends_with("\r\n\r\n"));
+    // TLS clients are served as before.
+    let mut tls = cert.connect(server.addr, &[b"http/1.1"]).await;
+    tls.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    tls.read_to_end(&mut answer).await.unwrap();
+    assert!(answer.starts_with(b"HTTP/1.1 200 OK\r\n"));
+}
+
+#[tokio::test]
 async fn plain_http_stays_the_default() {
     let server = TestServer::text("plain").await;
     assert_eq!(
@@ -109,7 +111,9 @@ fn probe_speaks_https_to_a_tls_server() {
     let key_flag = format!("-tls-key={}", cert.files.key.display());
     let (_server, addr) = Binary::serve(&["-text=x", &cert_flag, &key_flag], &[]);
     let listen = format!("-listen={addr}");
-    let (code, stdout, stderr) = run_binary(&[&listen, &cert_flag, &key_flag, "-healthcheck"], &[]);
+    // The certificate alone tells the probe to speak https, as in an image whose
+    // HEALTHCHECK sees only ECHO_TLS_CERT.
+    let (code, stdout, stderr) = run_binary(&[&listen, &cert_flag, "-healthcheck"], &[]);
     assert_eq!(code, 0, "{stderr}");
     assert!(
         stdout.contains(&format!("https://{addr}/health answered 200")),

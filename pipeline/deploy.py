@@ -10,10 +10,11 @@ with Terraform, boto3 and AWS credentials (or moto_server, in the tests):
 Steps, each of which stops the deploy when it fails:
   1. check the inputs (environment, image reference, the watcher) before anything
      changes;
-  2. start the rollout watcher, `http-echo -watch=URL` (rollout_watch.py), against the
-     URL the environment answers at now; a first deploy, with no URL yet, has no
-     rollout to watch and says so;
-  3. terraform init, plan and apply infra/envs/<environment> with
+  2. terraform init, then start the rollout watcher, `http-echo -watch=URL`
+     (rollout_watch.py), against the URL the environment answers at now (its
+     service_url output); a first deploy, with no URL yet, has no rollout to watch and
+     says so;
+  3. terraform plan and apply infra/envs/<environment> with
      -var container_image=<image> (Terraform owns the task definition);
   4. read back the task definition Terraform registered: it must name that image;
   5. wait until the ECS service is stable on that task definition, failing as soon as

@@ -8,22 +8,32 @@ with Terraform, boto3 and AWS credentials (or moto_server, in the tests):
         --backend-config bucket=STATE_BUCKET
 
 Steps, each of which stops the deploy when it fails:
-  1. check the inputs (environment, image reference) before anything changes;
-  2. terraform init, plan and apply infra/envs/<environment> with
+  1. check the inputs (environment, image reference, the watcher) before anything
+     changes;
+  2. terraform init, then start the rollout watcher, `http-echo -watch=URL`
+     (rollout_watch.py), against the URL the environment answers at now (its
+     service_url output); a first deploy, with no URL yet, has no rollout to watch and
+     says so;
+  3. terraform plan and apply infra/envs/<environment> with
      -var container_image=<image> (Terraform owns the task definition);
-  3. read back the task definition Terraform registered: it must name that image;
-  4. wait until the ECS service is stable on that task definition, failing as soon as
+  4. read back the task definition Terraform registered: it must name that image;
+  5. wait until the ECS service is stable on that task definition, failing as soon as
      the deployment circuit breaker stops or rolls back the deployment (rollout.py);
-  5. smoke-test the environment's URL (smoke_test.py). --skip-smoke-test skips it,
+  6. stop the watcher (SIGTERM), write its summary to the log and the job summary
+     (also when an earlier step failed), and fail if any request it sent failed;
+  7. smoke-test the environment's URL (smoke_test.py). --skip-smoke-test skips it,
      loudly, for emulators whose load balancer has no address (moto);
-  6. warn when nobody would hear of the environment's alarms (no confirmed
+  8. warn when nobody would hear of the environment's alarms (no confirmed
      subscription on its SNS topic).
 
-Plan now, apply after a review (prod): --save-plan FILE stops after step 2's plan,
+Plan now, apply after a review (prod): --save-plan FILE stops after step 3's plan,
 writes the saved plan to FILE and what it changes (terraform show) to the job
 summary; later --apply-plan FILE applies exactly that plan, after checking it is
-for this environment and image, and goes on with steps 3-6. Terraform refuses a plan
-whose state has changed since it was made (a stale plan): plan again.
+for this environment and image, and goes on with the other steps. Terraform refuses
+a plan whose state has changed since it was made (a stale plan): plan again.
+
+Tests only: --watch-url URL watches URL instead of the environment's own, for an
+emulator whose load balancer does not answer (moto). The override is reported.
 
 Exit status: 0 deployed (or planned); 1 the deploy failed; 2 bad input (nothing was
 changed).
@@ -31,8 +41,10 @@ Each failure is one line on stderr starting with "deploy: error:".
 """
 
 import argparse
+import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -42,6 +54,7 @@ from pathlib import Path
 
 import image_reference
 import rollout
+import rollout_watch
 import smoke_test
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -113,6 +126,13 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--skip-smoke-test", action="store_true", default=None,
                         help="do not request the service URL (for emulators without a reachable "
                              "load balancer); the skip is reported [DEPLOY_SKIP_SMOKE_TEST=1]")
+    parser.add_argument("--watcher", default=os.environ.get("DEPLOY_WATCHER", "http-echo"), metavar="BINARY",
+                        help="the http-echo binary that watches the rollout (-watch); a path, or a name "
+                             "on PATH [DEPLOY_WATCHER, http-echo]")
+    # No environment variable: a stray one must never point a real deploy's watch elsewhere.
+    parser.add_argument("--watch-url", metavar="URL",
+                        help="tests only: watch URL instead of the environment's own (an emulator's load "
+                             "balancer does not answer); reported")
     arguments = parser.parse_args(argv)
     if arguments.skip_smoke_test is None:
         arguments.skip_smoke_test = env_flag("DEPLOY_SKIP_SMOKE_TEST")
@@ -135,6 +155,14 @@ def check_inputs(arguments: argparse.Namespace) -> image_reference.ImageReferenc
         raise BadInput("--timeout and --poll-interval must be positive")
     if arguments.apply_plan is not None and not arguments.apply_plan.is_file():
         raise BadInput(f"no saved plan at {arguments.apply_plan}")
+    if arguments.save_plan is None:
+        watcher = shutil.which(arguments.watcher)
+        if watcher is None:
+            raise BadInput(f"no watcher: {arguments.watcher!r} is not an executable file nor a program on PATH; "
+                           "every deploy is watched: pass --watcher with the path of an http-echo binary")
+        arguments.watcher = watcher
+    if arguments.watch_url is not None and not arguments.watch_url.startswith(("http://", "https://")):
+        raise BadInput(f"--watch-url {arguments.watch_url!r}: expected an http:// or https:// URL")
     return image
 
 
@@ -182,12 +210,9 @@ def save_plan(arguments: argparse.Namespace, image: image_reference.ImageReferen
     init(arguments)
     plan(arguments, image, arguments.save_plan)
     shown = terraform(arguments.infra_dir, "show", "-no-color", str(arguments.save_plan.resolve()), capture=True)
-    summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary:
-        with open(summary, "a", encoding="utf-8") as handle:
-            handle.write(f"### Plan of {arguments.environment} for {image}\n\n"
-                         "Approving the deployment applies exactly this plan.\n\n"
-                         f"```\n{shown}```\n")
+    job_summary(f"### Plan of {arguments.environment} for {image}\n\n"
+                "Approving the deployment applies exactly this plan.\n\n"
+                f"```\n{shown}```\n")
     print(shown, end="")
     log(f"saved the plan of {arguments.environment} in {arguments.save_plan}")
 
@@ -204,12 +229,17 @@ def check_saved_plan(arguments: argparse.Namespace, image: image_reference.Image
         )
 
 
+def current_outputs(infra_dir: Path) -> dict[str, str]:
+    """The root's outputs in its state (after init): empty before the first apply."""
+    raw = json.loads(terraform(infra_dir, "output", "-json", capture=True) or "{}")
+    return {name: value.get("value") for name, value in raw.items()}
+
+
 def apply(arguments: argparse.Namespace, image: image_reference.ImageReference) -> dict[str, str]:
-    """Apply the environment's Terraform with the image (or the saved plan); return its outputs."""
+    """Apply the environment's Terraform with the image (or the checked saved plan), after
+    init; return its outputs."""
     infra_dir = arguments.infra_dir
-    init(arguments)
     if arguments.apply_plan is not None:
-        check_saved_plan(arguments, image)
         terraform(infra_dir, "apply", "-input=false", "-lock-timeout=10m", str(arguments.apply_plan.resolve()))
     else:
         with tempfile.TemporaryDirectory(prefix="deploy-plan-") as scratch:
@@ -217,8 +247,7 @@ def apply(arguments: argparse.Namespace, image: image_reference.ImageReference) 
             # Plan then apply that very plan: what the log shows is what gets applied.
             plan(arguments, image, plan_file)
             terraform(infra_dir, "apply", "-input=false", "-lock-timeout=10m", str(plan_file))
-    raw = json.loads(terraform(infra_dir, "output", "-json", capture=True))
-    outputs = {name: value.get("value") for name, value in raw.items()}
+    outputs = current_outputs(infra_dir)
     missing = [name for name in REQUIRED_OUTPUTS if not outputs.get(name)]
     if missing:
         raise DeployFailed(f"{infra_dir} has no output {', '.join(missing)}: cannot find the service to verify")
@@ -288,6 +317,61 @@ def warn_unless_someone_listens(sns, topic_arn: str | None) -> None:
         "the environment's terraform.tfvars"))
 
 
+def job_summary(markdown: str) -> None:
+    """Appends to the run's page on GitHub (its job summary); nowhere else."""
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if path:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(markdown)
+
+
+@contextlib.contextmanager
+def watched_rollout(arguments: argparse.Namespace, url: str | None):
+    """Runs the watcher for the length of the block: started before it, stopped and
+    reported after it, also when the block failed; then fails the deploy if a request
+    the watcher sent failed (or the watcher broke). Without a URL, there is nothing to
+    watch yet, which is said."""
+    environment = arguments.environment
+    if url is None:
+        log(f"NOT WATCHED: {environment} has no service URL yet (its first deploy): no version answers "
+            "yet, so no client can be dropped; the smoke test checks that it answers")
+        job_summary(f"### Rollout to {environment}: not watched\n\nThe first deploy of {environment}: "
+                    "nothing answered before it, so there was no rollout to watch.\n\n")
+        yield
+        return
+    if arguments.watch_url is not None:
+        log(f"watching {url} instead of the environment's own URL (--watch-url, for tests)")
+    watcher = rollout_watch.Watcher(arguments.watcher, url)
+    try:
+        watcher.start()
+    except rollout_watch.WatchFailed as failure:
+        raise DeployFailed(f"{failure}: nothing was changed") from None
+    log(f"watching {url} with {arguments.watcher} until ECS reports the service steady")
+    try:
+        yield
+    except BaseException:
+        # The deploy failed already; the watch says what clients met meanwhile, and the
+        # deploy's own failure stays the one reported.
+        try:
+            report_watch(environment, watcher.stop(), "until the deploy failed")
+        except rollout_watch.WatchFailed as failure:
+            log(f"watch: {failure}")
+        raise
+    try:
+        summary = watcher.stop()
+    except rollout_watch.WatchFailed as failure:
+        raise DeployFailed(str(failure)) from None
+    report_watch(environment, summary, "from before the change until ECS reported the service steady")
+    problem = rollout_watch.problem(summary)
+    if problem:
+        raise DeployFailed(problem)
+
+
+def report_watch(environment: str, summary: dict, span: str) -> None:
+    log(f"watch: {rollout_watch.one_line(summary)}")
+    job_summary(rollout_watch.markdown(summary, f"Rollout to {environment}, watched", span))
+
+
 def report_to_github(values: dict[str, str]) -> None:
     """Hand the results to later workflow steps (the environment's URL, for one)."""
     path = os.environ.get("GITHUB_OUTPUT")
@@ -304,11 +388,16 @@ def deploy(arguments: argparse.Namespace, image: image_reference.ImageReference)
         save_plan(arguments, image)
         return
     log(f"deploying {image} to {arguments.environment}")
-    applied_at = datetime.now(timezone.utc)
-    outputs = apply(arguments, image)
+    init(arguments)
+    if arguments.apply_plan is not None:
+        check_saved_plan(arguments, image)
+    watch_url = arguments.watch_url or current_outputs(arguments.infra_dir).get("service_url")
     ecs = boto3.client("ecs")
-    task_definition_arn = registered_task_definition(ecs, outputs, image)
-    wait_for_service(ecs, outputs, task_definition_arn, applied_at, arguments.timeout, arguments.poll_interval)
+    with watched_rollout(arguments, watch_url):
+        applied_at = datetime.now(timezone.utc)
+        outputs = apply(arguments, image)
+        task_definition_arn = registered_task_definition(ecs, outputs, image)
+        wait_for_service(ecs, outputs, task_definition_arn, applied_at, arguments.timeout, arguments.poll_interval)
     if arguments.skip_smoke_test:
         log(f"SKIPPED the smoke test of {outputs['service_url']} (--skip-smoke-test / DEPLOY_SKIP_SMOKE_TEST): "
             "nothing has checked that it answers")

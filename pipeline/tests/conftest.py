@@ -1,4 +1,5 @@
-"""Shared fixtures of the pipeline tests: paths, the workflows, and moto_server.
+"""Shared fixtures of the pipeline tests: paths, the workflows, moto_server, and the real
+http-echo binary (a server to smoke-test and watch, and the rollout watcher itself).
 
 moto_server is started through scripts/lib/moto.sh (moto_start), the launcher every
 offline AWS test uses, inside a helper shell that keeps it running until the fixture
@@ -10,6 +11,8 @@ import re
 import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -143,3 +146,44 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def http_echo_binary() -> Path:
+    """The http-echo binary, as a server and as the rollout watcher (-watch)."""
+    # The debug build the Rust suite's tests use too: quick when that ran first.
+    build = subprocess.run(["cargo", "build", "--locked", "--quiet", "--bin", "http-echo"], cwd=REPO_ROOT,
+                           capture_output=True, text=True, timeout=1200)
+    assert build.returncode == 0, f"cargo build failed:\n{build.stderr[-3000:]}"
+    return REPO_ROOT / "target" / "debug" / "http-echo"
+
+
+class HttpEcho:
+    """The real server on a free loopback port, its access log in a file."""
+
+    def __init__(self, binary: Path, log_file: Path, *flags: str):
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        self.log_file = log_file
+        with open(log_file, "wb") as log:
+            self.process = subprocess.Popen([str(binary), "-listen", f"127.0.0.1:{port}", *flags],
+                                            stdout=log, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                urllib.request.urlopen(f"{self.url}/health", timeout=1).close()
+                return
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.process.kill()
+                    raise RuntimeError(f"http-echo did not start: {self.process.stderr.read().decode(errors='replace')}")
+                time.sleep(0.05)
+
+    def requests_served(self) -> int:
+        """Requests in its access log (/health is not logged); the log is written every 10 ms."""
+        return len(self.log_file.read_bytes().splitlines())
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        self.process.stderr.close()

@@ -14,6 +14,9 @@ from conftest import PIPELINE
 
 DIGEST = "sha256:" + "ab" * 32
 ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com/http-echo"
+# Any executable passes the input check for the watcher; whether it watches is seen when
+# it starts (test_rollout_watch.py, test_deploy_moto.py).
+WATCHER = ["--watcher", "/bin/true"]
 
 
 def run(*args, **env):
@@ -61,10 +64,41 @@ def test_a_missing_terraform_root_is_refused(tmp_path):
             "no Terraform configuration")
 
 
-def test_good_input_gets_past_the_checks(tmp_path):
-    # The counter-test of the premise above: valid input does reach Terraform.
+@pytest.fixture
+def root(tmp_path):
     (tmp_path / "main.tf").write_text("")
-    result = run("--environment", "dev", "--image", f"{ECR}:v1", "--infra-dir", str(tmp_path))
+    return str(tmp_path)
+
+
+def test_a_deploy_without_a_watcher_is_refused(root):
+    # No http-echo on this PATH, and none named: every deploy is watched.
+    refused(run("--environment", "dev", "--image", f"{ECR}:v1", "--infra-dir", root),
+            "no watcher: 'http-echo' is not an executable file nor a program on PATH")
+    refused(run("--environment", "dev", "--image", f"{ECR}:v1", "--infra-dir", root, "--watcher", root + "/main.tf"),
+            "is not an executable file")
+    refused(run("--environment", "dev", "--image", f"{ECR}:v1", "--infra-dir", root,
+                DEPLOY_WATCHER="/nonexistent/http-echo"), "'/nonexistent/http-echo' is not an executable file")
+
+
+def test_a_watch_url_that_is_no_http_url_is_refused(root):
+    refused(run("--environment", "dev", "--image", f"{ECR}:v1", "--infra-dir", root, *WATCHER,
+                "--watch-url", "127.0.0.1:5678"), "expected an http:// or https:// URL")
+
+
+def test_good_input_gets_past_the_checks(root):
+    # The counter-test of the premise above: valid input does reach Terraform.
+    result = run("--environment", "dev", "--image", f"{ECR}:v1", "--infra-dir", root, *WATCHER)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == "deploy: error: terraform is not installed (not on PATH)"
+    from_the_environment = run("--environment", "dev", "--image", f"{ECR}:v1", "--infra-dir", root,
+                               DEPLOY_WATCHER="/bin/true")
+    assert from_the_environment.stderr == result.stderr
+
+
+def test_a_plan_needs_no_watcher(root, tmp_path):
+    # Planning changes nothing, so there is nothing to watch.
+    result = run("--environment", "dev", "--image", f"{ECR}:v1", "--infra-dir", root,
+                 "--save-plan", str(tmp_path / "dev.tfplan"))
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1] == "deploy: error: terraform is not installed (not on PATH)"
 
@@ -75,6 +109,7 @@ def test_github_actions_gets_an_annotation():
     assert result.stderr.startswith("::error title=deploy::deploy: error: unknown environment")
 
 
-def test_help_explains_the_skip_flag():
+def test_help_explains_the_skip_flag_and_the_watch():
     result = run("--help")
     assert result.returncode == 0 and "--skip-smoke-test" in result.stdout
+    assert "--watcher" in result.stdout and "tests only: watch URL instead" in " ".join(result.stdout.split())

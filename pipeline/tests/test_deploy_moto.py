@@ -7,6 +7,13 @@ infra/ (another runner), a plan made stale by another apply is refused, and so i
 plan for another image. A rollout that ECS rolls back (emulated by the test's
 moto_server for images named "rolled-back") fails the apply itself.
 
+Every deploy is watched by the real watcher (`http-echo -watch`, built here). moto's
+load balancer answers nothing, so the tests point the watch at a real http-echo on
+127.0.0.1 with --watch-url, the override that exists for them: one that answers (the
+watch is started before the apply, stopped once the service is steady, and its summary
+reported) and one that answers 503 (a failed watch fails the deploy). A first deploy
+without the override has no URL to watch yet, and says so.
+
 What moto cannot do is skipped explicitly: the smoke test (the load balancer's name
 does not resolve, and must not be looked up: tests reach only 127.0.0.1), with
 --skip-smoke-test or DEPLOY_SKIP_SMOKE_TEST=1, which the script reports. The smoke test
@@ -22,9 +29,12 @@ import re
 import shutil
 import subprocess
 import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
-from conftest import PIPELINE, REPO_ROOT, ROLLED_BACK, MotoServer
+from conftest import PIPELINE, REPO_ROOT, ROLLED_BACK, HttpEcho, MotoServer
 
 ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com/http-echo"
 STATE_BUCKET = "http-echo-tfstate-test"
@@ -50,12 +60,27 @@ def backend_file(moto: MotoServer, directory) -> str:
 
 
 @pytest.fixture(scope="module")
-def deploy(terraform_env, infra):
-    """Runs pipeline/deploy.py on the copy of infra/ (or another, infra=) against one moto_server."""
-    def run(moto: MotoServer, environment: str, image: str, *extra: str, infra_copy=None, **env: str):
+def site(http_echo_binary, tmp_path_factory):
+    """What the watch watches instead of moto's silent load balancer: the real server."""
+    server = HttpEcho(http_echo_binary, tmp_path_factory.mktemp("site") / "access.log", "-text", "the site")
+    yield server
+    server.stop()
+
+
+KEEP = object()
+
+
+@pytest.fixture(scope="module")
+def deploy(terraform_env, infra, http_echo_binary, site):
+    """Runs pipeline/deploy.py on the copy of infra/ (or another, infra=) against one
+    moto_server, watched by the real watcher; by default it watches `site`, with
+    watch=None the environment's own URL (which moto's load balancer never answers)."""
+    def run(moto: MotoServer, environment: str, image: str, *extra: str, infra_copy=None, watch=KEEP, **env: str):
         infra_dir = (infra_copy or infra) / "envs" / environment
+        watch_url = site.url if watch is KEEP else watch
         command = [sys.executable, str(PIPELINE / "deploy.py"), "--environment", environment, "--image", image,
-                   "--infra-dir", str(infra_dir),
+                   "--infra-dir", str(infra_dir), "--watcher", str(http_echo_binary),
+                   *(["--watch-url", watch_url] if watch_url else []),
                    "--backend-config", str(infra / "moto.backend.hcl"), "--poll-interval", "0.5", *extra]
         variables = moto.environment(**terraform_env, TF_CLI_ARGS="-no-color", **env)
         result = subprocess.run(command, env=variables, capture_output=True, text=True, timeout=900)
@@ -69,14 +94,29 @@ def outputs_of(result) -> dict[str, str]:
     return dict(line.split("=", 1) for line in result.splitlines())
 
 
+@dataclass
+class FirstDeploy:
+    result: subprocess.CompletedProcess
+    github_output: Path
+    job_summary: Path
+    # Requests the watched site had served when the deploy ended, and half a second later.
+    served_at_the_end: int
+    served_after: int
+
+
 @pytest.fixture(scope="module")
-def dev(moto, infra, deploy):
+def dev(moto, infra, deploy, site):
     """dev deployed once with a tag, as a first deploy creates the whole environment."""
     moto.reset()
     backend_file(moto, infra)
-    github_output = infra / "github_output"
-    result = deploy(moto, "dev", f"{ECR}:0f3c2a9", "--skip-smoke-test", GITHUB_OUTPUT=str(github_output))
-    return result, github_output
+    github_output, job_summary = infra / "github_output", infra / "dev-summary.md"
+    result = deploy(moto, "dev", f"{ECR}:0f3c2a9", "--skip-smoke-test", GITHUB_OUTPUT=str(github_output),
+                    GITHUB_STEP_SUMMARY=str(job_summary))
+    # The server writes its access log every 10 ms; after that, nothing more may come.
+    time.sleep(0.2)
+    served_at_the_end = site.requests_served()
+    time.sleep(0.5)
+    return FirstDeploy(result, github_output, job_summary, served_at_the_end, site.requests_served())
 
 
 def service(moto):
@@ -90,7 +130,7 @@ def image_of(moto, task_definition_arn):
 
 
 def test_first_deploy_creates_dev_and_runs_the_image(moto, dev):
-    result, github_output = dev
+    result = dev.result
     assert result.returncode == 0, result.stderr[-3000:]
     running = service(moto)
     assert running["taskDefinition"].endswith("task-definition/http-echo-dev:1")
@@ -100,19 +140,47 @@ def test_first_deploy_creates_dev_and_runs_the_image(moto, dev):
     assert any(line.startswith("deploy: service http-echo-dev: stable: 2/2 tasks running") for line in lines)
 
 
+def test_the_rollout_is_watched_from_before_the_apply_until_steady(dev, site):
+    lines = dev.result.stderr.splitlines()
+
+    def first(pattern: str) -> int:
+        return next(index for index, line in enumerate(lines) if re.search(pattern, line))
+
+    started = first(rf"\[INFO\] watching {re.escape(site.url)}/ at 20 requests/s until SIGINT or SIGTERM$")
+    overridden = lines.index(f"deploy: watching {site.url} instead of the environment's own URL "
+                             "(--watch-url, for tests)")
+    watching = first(rf"^deploy: watching {re.escape(site.url)} with .* until ECS reports the service steady$")
+    applied = first(r"^deploy: \$ terraform .* apply ")
+    steady = first(r"^deploy: service http-echo-dev: stable: ")
+    ended = first(r"\[INFO\] watch ended after [\d.]+s: \d+ requests, 0 failed$")
+    reported = first(r"^deploy: watch: [\d,]+ requests, 0 failed in [\d.]+ s; answers: \"the site\" \(version ")
+    assert overridden < started < watching < applied < steady < ended < reported
+
+    # Stopped: every request it sent reached the site, and none came after the deploy.
+    requests = int(re.search(r"watch ended after [\d.]+s: (\d+) requests", lines[ended]).group(1))
+    assert requests > 0 and dev.served_at_the_end == dev.served_after == requests
+
+    # Its summary, in the job summary: the table, the version, no replica named yet.
+    shown = dev.job_summary.read_text()
+    assert "### Rollout to dev, watched" in shown
+    assert "from before the change until ECS reported the service steady" in shown
+    row = re.search(r"^\| ([\d,]+) \| (\d+) \| (.*) \| (.*) \|$", shown, re.MULTILINE)
+    assert row and row.group(1, 2) == (f"{requests:,}", "0")
+    assert re.fullmatch(rf'"the site" \(version [\d.]+\): 0\.0–[\d.]+ s, {requests:,} answers', row.group(3))
+    assert row.group(4) == "not named (no answer carried X-Served-By)"
+
+
 def test_the_state_is_in_the_backend_bucket(moto, dev):
     keys = [item["Key"] for item in moto.client("s3").list_objects_v2(Bucket=STATE_BUCKET).get("Contents", [])]
     assert "dev/terraform.tfstate" in keys
 
 
 def test_the_skipped_smoke_test_is_reported(dev):
-    result, _ = dev
-    assert any(line.startswith("deploy: SKIPPED the smoke test of http://") for line in result.stderr.splitlines())
+    assert any(line.startswith("deploy: SKIPPED the smoke test of http://") for line in dev.result.stderr.splitlines())
 
 
 def test_github_gets_the_url_and_the_task_definition(moto, dev):
-    _, github_output = dev
-    outputs = outputs_of(github_output.read_text())
+    outputs = outputs_of(dev.github_output.read_text())
     assert outputs["image"] == f"{ECR}:0f3c2a9"
     assert outputs["task_definition_arn"] == service(moto)["taskDefinition"]
     assert outputs["service_url"].startswith("http://") and ".elb." in outputs["service_url"]
@@ -150,28 +218,71 @@ def test_a_service_that_never_stabilizes_fails_the_deploy(infra, deploy):
         image = f"{ECR}@{digest_of('build that never starts')}"
         # Terraform's own wait (wait_for_steady_state) would hold the apply for its
         # 20-minute timeout; this test is about the script's wait, so it is turned off.
-        result = deploy(stuck, "prod", image, "--skip-smoke-test", "--timeout", "3",
+        # Its first deploy, and no --watch-url: there is no URL to watch yet.
+        result = deploy(stuck, "prod", image, "--skip-smoke-test", "--timeout", "3", watch=None,
                         TF_VAR_wait_for_steady_state="false")
     finally:
         stuck.stop()
     assert result.returncode == 1
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("deploy: error: service http-echo-prod not stable after 3 s: rollout IN_PROGRESS: 0/2")
+    assert "deploy: NOT WATCHED: prod has no service URL yet (its first deploy)" in result.stderr
+    assert "[INFO] watching" not in result.stderr
 
 
 def test_nobody_subscribed_is_warned_about(dev):
     # The committed values subscribe nobody (a real address is the team's to add).
-    result, _ = dev
     assert any(line.startswith("deploy: warning: arn:aws:sns:") and "has no subscription" in line
-               for line in result.stderr.splitlines())
+               for line in dev.result.stderr.splitlines())
 
 
-def test_a_rolled_back_rollout_fails_the_apply(moto, deploy, dev):
+def test_a_rolled_back_rollout_fails_the_apply(moto, deploy, dev, tmp_path):
     before = service(moto)["taskDefinition"]
-    result = deploy(moto, "dev", f"{ECR}:{ROLLED_BACK}", "--skip-smoke-test")
+    job_summary = tmp_path / "summary.md"
+    result = deploy(moto, "dev", f"{ECR}:{ROLLED_BACK}", "--skip-smoke-test", GITHUB_STEP_SUMMARY=str(job_summary))
     assert result.returncode == 1, result.stderr[-3000:]
     # The service's postcondition, not only deploy.py: a manual apply fails the same way.
     assert "ECS rolled the deployment back" in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("deploy: error: terraform apply failed")
+    assert service(moto)["taskDefinition"] == before
+    # The watch still ends, and says what clients met until the deploy failed.
+    assert "until the deploy failed" in job_summary.read_text()
+
+
+def test_a_failed_watch_fails_the_deploy(moto, deploy, dev, http_echo_binary, tmp_path):
+    # A site whose every answer is 503, as an ALB gives with no healthy target.
+    failing = HttpEcho(http_echo_binary, tmp_path / "access.log", "-text", "down", "-status-code", "503")
+    image = f"{ECR}@{digest_of('build whose rollout drops requests')}"
+    job_summary = tmp_path / "summary.md"
+    try:
+        result = deploy(moto, "dev", image, "--skip-smoke-test", watch=failing.url,
+                        GITHUB_STEP_SUMMARY=str(job_summary))
+    finally:
+        failing.stop()
+    assert result.returncode == 1, result.stderr[-3000:]
+    last = result.stderr.strip().splitlines()[-1]
+    failed = re.fullmatch(rf"deploy: error: (\d+) of (\d+) requests to {re.escape(failing.url)}/ failed during "
+                          r"the rollout \(status 503 (\d+)\)", last)
+    assert failed and failed.group(1) == failed.group(2) == failed.group(3) and int(failed.group(1)) > 0, last
+    # ECS judged the new revision healthy: it runs, and the job says it dropped requests.
+    assert service_images(moto) == [image]
+    shown = job_summary.read_text()
+    assert f"| status 503 | {int(failed.group(1)):,} |" in shown and "First failures:" in shown
+
+
+def test_a_watcher_that_cannot_start_changes_nothing(moto, deploy, dev, tmp_path):
+    not_a_watcher = tmp_path / "http-echo"
+    not_a_watcher.write_text("#!/bin/sh\necho 'flag provided but not defined: -watch' >&2\nexit 2\n")
+    not_a_watcher.chmod(0o755)
+    before = service(moto)["taskDefinition"]
+    result = deploy(moto, "dev", f"{ECR}@{digest_of('never applied')}", "--skip-smoke-test",
+                    "--watcher", str(not_a_watcher))
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"deploy: error: the watcher {not_a_watcher} did not start watching") and \
+        last.endswith("nothing was changed"), last
+    assert "flag provided but not defined: -watch" in result.stderr
+    assert not re.search(r"^deploy: \$ terraform .* (plan|apply) ", result.stderr, re.MULTILINE)
     assert service(moto)["taskDefinition"] == before
 
 

@@ -5,42 +5,18 @@ import http.server
 import subprocess
 import threading
 import time
-import urllib.request
 
 import pytest
 import smoke_test
-from conftest import REPO_ROOT, free_port
-
-
-@pytest.fixture(scope="module")
-def http_echo_binary():
-    # The debug build the Rust suite's tests use too: quick when that ran first.
-    build = subprocess.run(["cargo", "build", "--locked", "--quiet", "--bin", "http-echo"], cwd=REPO_ROOT,
-                           capture_output=True, text=True, timeout=1200)
-    assert build.returncode == 0, f"cargo build failed:\n{build.stderr[-3000:]}"
-    return REPO_ROOT / "target" / "debug" / "http-echo"
+from conftest import HttpEcho, free_port
 
 
 @pytest.fixture
-def http_echo(http_echo_binary):
+def http_echo(http_echo_binary, tmp_path):
     """The real server on a free loopback port; its base URL."""
-    port = free_port()
-    server = subprocess.Popen([str(http_echo_binary), "-listen", f"127.0.0.1:{port}", "-text", "smoke"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/health", timeout=1).close()
-            break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                pytest.fail(f"http-echo did not start: {server.stderr.read().decode(errors='replace')}")
-            time.sleep(0.05)
-    yield url
-    server.terminate()
-    server.wait(timeout=10)
+    server = HttpEcho(http_echo_binary, tmp_path / "access.log", "-text", "smoke")
+    yield server.url
+    server.stop()
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ def texts() -> dict[str, str]:
 
 RULES = [
     "pinned_actions", "top_level_permissions", "job_permissions", "oidc_only", "triggers", "production_gate",
-    "deploys_need_tests", "concurrency", "image_once", "vulnerability_scans", "ci_runs_every_suite",
+    "deploys_need_tests", "concurrency", "image_once", "deploys_watched", "vulnerability_scans", "ci_runs_every_suite",
     "checkout_without_credentials", "no_expressions_in_scripts", "job_timeouts", "hashed_pip_installs",
 ]
 
@@ -249,3 +249,50 @@ def test_a_pip_install_without_hashes_is_caught(workflows):
         step = step_running(job(w, "deploy.yml", "deploy-dev"), "pip install")
         step["run"] = step["run"].replace(" --require-hashes", "")
     assert rules.hashed_pip_installs(broken(workflows, change))
+
+
+def watch_problems(workflows, change) -> list[str]:
+    """What deploys_watched says of the workflows broken by `change`."""
+    copied = broken(workflows, change)
+    return rules.deploys_watched(copied["ci.yml"], copied["deploy.yml"])
+
+
+def test_a_deploy_without_its_watcher_is_caught(workflows):
+    def change(w):
+        step = step_running(job(w, "deploy.yml", "deploy-prod"), "--apply-plan")
+        step["run"] = step["run"].replace(" --watcher watcher/http-echo", "")
+    assert any("deploy-prod: deploys without --watcher" in p for p in watch_problems(workflows, change))
+
+
+def without_steps_using(workflow: str, job_id: str, action: str):
+    """A change that removes the job's steps using `action`."""
+    def change(w):
+        changed = job(w, workflow, job_id)
+        changed["steps"] = [s for s in changed["steps"] if rules.action(s) != action]
+    return change
+
+
+def test_a_watcher_from_elsewhere_is_caught(workflows):
+    change = without_steps_using("deploy.yml", "deploy-dev", rules.DOWNLOAD_ACTION)
+    assert any("deploy-dev: its watcher watcher/http-echo is not the binary" in p
+               for p in watch_problems(workflows, change))
+
+
+def test_a_ci_call_that_does_not_ask_for_the_watcher_is_caught(workflows):
+    def change(w):
+        del job(w, "deploy.yml", "ci")["with"]
+    assert any("does not ask for the watcher" in p for p in watch_problems(workflows, change))
+
+
+def test_a_ci_that_uploads_no_watcher_is_caught(workflows):
+    change = without_steps_using("ci.yml", "suite", rules.UPLOAD_ACTION)
+    assert any("is not the binary ci.yml's container suite uploads" in p for p in watch_problems(workflows, change))
+
+
+@pytest.mark.parametrize("flag", ["--watch-url https://elsewhere.example", "--skip-smoke-test"])
+def test_an_emulator_setting_in_a_deploy_is_caught(workflows, flag):
+    def change(w):
+        step = step_running(job(w, "deploy.yml", "deploy-dev"), "pipeline/deploy.py")
+        step["run"] += f" {flag}"
+    assert any(f"deploy-dev: uses {flag.split()[0]}, which is for emulators only" in p
+               for p in watch_problems(workflows, change))

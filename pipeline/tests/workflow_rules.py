@@ -5,12 +5,18 @@ problems, empty when the rule holds. test_workflows.py applies them to the real 
 and also to broken copies, so that every rule is seen to catch what it is for.
 """
 
+import json
 import re
+from pathlib import PurePosixPath
 
 AWS_CREDENTIALS_ACTION = "aws-actions/configure-aws-credentials"
 BUILD_PUSH_ACTION = "docker/build-push-action"
 TRIVY_ACTION = "aquasecurity/trivy-action"
 CHECKOUT_ACTION = "actions/checkout"
+UPLOAD_ACTION = "actions/upload-artifact"
+DOWNLOAD_ACTION = "actions/download-artifact"
+# deploy.py's settings for emulators (moto), which a real deploy must never use.
+EMULATOR_ONLY = ("--watch-url", "--skip-smoke-test", "DEPLOY_SKIP_SMOKE_TEST")
 CI_WORKFLOW = "./.github/workflows/ci.yml"
 # Publishes to GitHub itself (packages, a Release, signatures): its jobs' permissions are
 # checked one by one in test_release_workflow.py, not by job_permissions below.
@@ -262,6 +268,40 @@ def image_once(deploy: dict) -> list[str]:
     return problems
 
 
+def deploys_watched(ci: dict, deploy: dict) -> list[str]:
+    """Every job that changes an environment (deploy.py without --save-plan) passes
+    --watcher a file it downloaded from the artifact that ci.yml's container suite
+    uploads, which the ci call asks for; no deploy job uses an emulator-only setting."""
+    problems = []
+    uploaded = {}
+    for step in steps(jobs(ci).get("suite") or {}):
+        settings = step.get("with") or {}
+        if action(step) == UPLOAD_ACTION and "matrix.suite == 'container'" in str(step.get("if", "")):
+            uploaded[settings.get("name")] = PurePosixPath(str(settings.get("path"))).name
+    calls = [job for job in jobs(deploy).values() if job.get("uses") == CI_WORKFLOW]
+    if not any((job.get("with") or {}).get("upload-watcher") is True for job in calls):
+        problems.append("deploy.yml's ci call does not ask for the watcher (with: upload-watcher: true)")
+    for job_id, job in jobs(deploy).items():
+        if not deploys_to(job):
+            continue
+        whole = json.dumps(job)
+        problems += [f"{job_id}: uses {flag}, which is for emulators only" for flag in EMULATOR_ONLY if flag in whole]
+        text = runs(job).replace("\\\n", " ")
+        if "--save-plan" in text:
+            continue
+        watcher = re.search(r"pipeline/deploy\.py\b[^\n]*--watcher[ =](\S+)", text)
+        if not watcher:
+            problems.append(f"{job_id}: deploys without --watcher: its rollout is not watched")
+            continue
+        downloaded = {str(PurePosixPath((step.get("with") or {}).get("path") or ".") / uploaded[name])
+                      for step in steps(job) if action(step) == DOWNLOAD_ACTION
+                      and (name := (step.get("with") or {}).get("name")) in uploaded}
+        if watcher.group(1) not in downloaded:
+            problems.append(f"{job_id}: its watcher {watcher.group(1)} is not the binary ci.yml's container suite "
+                            f"uploads (downloaded here: {sorted(downloaded) or 'none'})")
+    return problems
+
+
 def vulnerability_scans(workflows: dict[str, dict]) -> list[str]:
     """Every Trivy step fails the job on fixable HIGH and CRITICAL findings."""
     problems = []
@@ -328,6 +368,7 @@ def all_rules(workflows: dict[str, dict], texts: dict[str, str], suites: set[str
         "deploys_need_tests": deploys_need_tests(deploy),
         "concurrency": concurrency(deploy),
         "image_once": image_once(deploy),
+        "deploys_watched": deploys_watched(ci, deploy),
         "vulnerability_scans": vulnerability_scans(workflows),
         "ci_runs_every_suite": ci_runs_every_suite(ci, suites),
         "checkout_without_credentials": checkout_without_credentials(workflows),

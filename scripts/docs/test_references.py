@@ -94,8 +94,8 @@ class PlantedInACopyOfThisRepository(unittest.TestCase):
         self.assertEqual({(f.path, f.kind) for f in found}, {("stack/up.sh", "outside word")})
 
     def test_a_machine_path_in_python(self):
-        found = self.plant("stack/tests/load.py", "# Written in " + "/" + "work/tree/x.")
-        self.assertEqual({(f.path, f.kind) for f in found}, {("stack/tests/load.py", "machine path")})
+        found = self.plant("stack/tests/watch.py", "# Written in " + "/" + "work/tree/x.")
+        self.assertEqual({(f.path, f.kind) for f in found}, {("stack/tests/watch.py", "machine path")})
 
 
 class WhatCountsAndWhatDoesNot(unittest.TestCase):

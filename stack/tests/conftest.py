@@ -72,6 +72,19 @@ def image():
 
 
 @pytest.fixture(scope="session")
+def watcher(image, tmp_path_factory) -> Path:
+    """The binary in the image under test, copied out of it: the rollout watcher
+    (`http-echo -watch`) that sends the tests' requests through the balancer."""
+    binary = tmp_path_factory.mktemp("watcher") / "http-echo"
+    created = docker("create", "--label", f"http-echo-test={RUN_ID}", image)
+    try:
+        docker("cp", f"{created}:/http-echo", str(binary))
+    finally:
+        docker("rm", created, check=False)
+    return binary
+
+
+@pytest.fixture(scope="session")
 def lb_image():
     """The balancer's image, from Debian's haproxy package (no registry here)."""
     tag = f"http-echo-lb-test:{RUN_ID}"

@@ -24,7 +24,7 @@ import pytest
 
 from conftest import REPO_ROOT, Stack, report
 from docker_cli import DockerError, docker, wait_for
-from load import Load, summary
+from watch import Watch, describe, failures, texts
 
 README = REPO_ROOT / "README.md"
 SECTION = "## The image and the local stack"
@@ -33,6 +33,8 @@ NAME, PORT = "http-echo", 5678
 IMAGES = ("http-echo:local", "http-echo-lb:local", "haproxy:2.6.12")
 # The settings stack/up.sh reads; a user following the README has none of them set.
 SETTINGS = ("STACK_NAME", "APP_IMAGE", "LB_IMAGE", "ECHO_TEXT", "PUBLISHED_PORT", "HAPROXY_CONFIG_HASH")
+# The watcher's clock and the test's start a few milliseconds apart.
+CLOCK_SLACK_SECONDS = 0.5
 OFFLINE_LINE = re.compile(r"^up\.sh: no registry answers \(.*\), so the images are built here, pulling nothing$",
                           re.MULTILINE)
 
@@ -160,7 +162,7 @@ def test_a_start_that_cannot_build_leaves_nothing_half_made(readme_names_free, e
 
 # Where a registry answers (a GitHub runner), the start compiles the image inside Docker.
 @pytest.mark.timeout(1500)
-def test_the_readme_stack_commands_work_as_written(readme_names_free):
+def test_the_readme_stack_commands_work_as_written(readme_names_free, watcher):
     commands = readme_stack_commands()
     stack = Stack(NAME, PORT)
     new_text = re.match(r"ECHO_TEXT=(\S+) ", commands["roll"]).group(1)
@@ -187,24 +189,28 @@ def test_the_readme_stack_commands_work_as_written(readme_names_free):
 
     wait_for(lambda: balancer_answers("hello-world"), 30, "the balancer to answer hello-world")
 
-    # Roll, under steady load through the balancer: not one request may fail.
-    with Load(PORT, max_seconds=150) as load:
-        load.wait_for_requests(50)
+    # Roll, watched through the balancer by the watcher every deploy runs: not one
+    # request may fail, and the answers move from the old text to the new.
+    with Watch(watcher, PORT, max_seconds=240) as watch:
+        watch.wait_for_answer("hello-world")
+        watch.keep_sending(1)
         roll = run(commands["roll"], timeout=300)
         assert roll.returncode == 0, f"{commands['roll']} failed:\n{roll.stderr[-4000:]}"
         wait_for(lambda: stack.settled(new_text), 60, f"2 healthy {new_text} replicas and no old one left")
-        rolled = time.monotonic()
-        load.wait_for_requests(100)
-    outcomes = load.outcomes()
-    after = [o for o in outcomes if o.started >= rolled]
+        rolled = watch.seconds()
+        watch.keep_sending(2)
+    watched = watch.summary
     rolled_lb_image = docker("service", "inspect", "--format", "{{.Spec.TaskTemplate.ContainerSpec.Image}}",
                              f"{NAME}_lb")
-    report(f"README roll ({commands['roll']}): {roll.seconds:.1f} s; {summary(outcomes)}; "
+    report(f"README roll ({commands['roll']}): {roll.seconds:.1f} s; watched: {describe(watched)}; "
            f"balancer image {rolled_lb_image}")
     assert rolled_lb_image == lb_image, "the roll changed the balancer's image"
-    assert [o.error for o in outcomes if not o.ok] == []
-    assert any(o.reused_connection for o in outcomes) and any(not o.reused_connection for o in outcomes)
-    assert after and {o.body for o in after} == {f"{new_text}\n"}
+    assert watched["failed"] == 0, failures(watched)
+    assert watched["connections"]["new"] > 0 and watched["connections"]["reused"] > 0, watched["connections"]
+    # Both versions seen, the old first; once the roll was over, only the new answered.
+    assert texts(watched) == ["hello-world", new_text], watched["versions"]
+    old, new = watched["versions"]
+    assert old["last_s"] <= rolled + CLOCK_SLACK_SECONDS < new["last_s"], watched["versions"]
 
     # Scale: every new replica is healthy and gets requests through the balancer.
     result = run(commands["scale"], timeout=180)

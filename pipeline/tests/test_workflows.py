@@ -216,6 +216,16 @@ def test_a_prod_plan_without_the_promotion_check_is_caught(workflows):
                for p in rules.image_once(broken(workflows, change)["deploy.yml"]))
 
 
+def test_a_prod_plan_that_ignores_a_failed_dev_deploy_is_caught(workflows):
+    # dev can run a digest to steady state and still have failed its watch or smoke
+    # test; only the dev-verified tag, written after both passed, says it did not.
+    def change(w):
+        step = step_running(job(w, "deploy.yml", "plan-prod"), "dev-verified-$commit")
+        step["run"] = "\n".join(line for line in step["run"].splitlines() if "dev-verified" not in line)
+    assert any("without checking that dev's deploy of the digest passed" in p
+               for p in rules.image_once(broken(workflows, change)["deploy.yml"]))
+
+
 def test_a_prod_deploy_that_plans_for_itself_is_caught(workflows):
     def change(w):
         step = step_running(job(w, "deploy.yml", "deploy-prod"), "--apply-plan")

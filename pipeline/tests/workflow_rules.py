@@ -263,6 +263,8 @@ def image_once(deploy: dict) -> list[str]:
             text = runs(job)
             if "--save-plan" in text and 'running_image.py --cluster "$CLUSTER" --service "$SERVICE" --expect "$IMAGE"' not in text:
                 problems.append(f"{job_id}: plans prod without checking that dev runs the digest to steady state")
+            if "--save-plan" in text and '--tag "dev-verified-$commit"' not in text:
+                problems.append(f"{job_id}: plans prod without checking that dev's deploy of the digest passed")
         if deploys_to(job) == "dev" and 'promote --image "$IMAGE" --tag "dev-verified-$GITHUB_SHA"' not in runs(job):
             problems.append(f"{job_id}: does not mark the image it deployed as dev-verified")
     return problems

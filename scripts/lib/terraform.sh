@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Terraform without the registry. Source after common.sh, then call terraform_setup.
 #
 # The registry is unreachable here, so providers come from a filesystem mirror: the

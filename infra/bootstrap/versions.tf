@@ -9,6 +9,7 @@ terraform {
   }
 
   # Local state on purpose: this root creates the bucket every other root keeps
-  # its state in. Keep terraform.tfstate safe, or move it into the bucket
-  # afterwards (see infra/README.md, "Deploying to a real account").
+  # its state in. infra/bootstrap.sh keeps one workspace per account
+  # (terraform.tfstate.d/<account id>/); keep it safe (infra/README.md, the
+  # checklist).
 }

@@ -3,8 +3,8 @@
 scripts/check/infra.sh applies bootstrap, shared, dev-access, prod-access, dev and
 prod against moto_server, then runs these tests with INFRA_OUTPUTS naming a JSON
 file that holds the roots' `terraform output -json` (under "dev", "prod", "shared",
-"dev-access", "prod-access"), the state bucket, the image deployed and the alarm
-address, and INFRA_POLICY_DIR naming where the rendered policies are written.
+"dev-access", "prod-access"), the state bucket, the image deployed, the alarm
+address and the GitHub repository the values name, and INFRA_POLICY_DIR naming where the rendered policies are written.
 AWS_ENDPOINT_URL, AWS_CA_BUNDLE and the fake credentials come from moto_start, so
 every boto3 client here talks to moto and nothing else.
 """
@@ -16,8 +16,8 @@ import boto3
 import pytest
 
 
-@pytest.fixture(scope="session")
-def outputs() -> dict:
+def applied_outputs() -> dict:
+    """The roots' outputs and the values of the apply (INFRA_OUTPUTS)."""
     path = os.environ.get("INFRA_OUTPUTS")
     if not path:
         pytest.fail("INFRA_OUTPUTS is not set: run these tests through scripts/check/infra.sh")
@@ -28,10 +28,13 @@ def outputs() -> dict:
     roots = ("dev", "prod", "shared", "dev-access", "prod-access")
     return {
         **{root: {name: output["value"] for name, output in raw[root].items()} for root in roots},
-        "state_bucket": raw["state_bucket"],
-        "image": raw["image"],
-        "alarm_email": raw["alarm_email"],
+        **{name: raw[name] for name in ("state_bucket", "image", "alarm_email", "github_repository")},
     }
+
+
+@pytest.fixture(scope="session")
+def outputs() -> dict:
+    return applied_outputs()
 
 
 @pytest.fixture(scope="session")

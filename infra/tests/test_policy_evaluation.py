@@ -20,11 +20,13 @@ than this) is said in infra/README.md.
 """
 
 import pytest
+from conftest import applied_outputs
 from iam_policies import ACCOUNT, REGION, Role, allowed, principals, web_identity_admits
 
 ENVIRONMENTS = ("dev", "prod")
 OTHER = {"dev": "prod", "prod": "dev"}
-REPOSITORY = "example-org/http-echo"
+# The repository the applied values name (a user's, not the committed placeholder).
+REPOSITORY = applied_outputs()["github_repository"]
 PROVIDER = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
 ADMINISTRATOR_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
 

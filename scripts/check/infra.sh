@@ -4,14 +4,16 @@
 #   1. terraform fmt -check, and prod's .tf files links to dev's (one configuration),
 #      prod-access's to dev-access's;
 #   2. init (no backend, committed lock files read-only) and validate of every root
-#      and module;
+#      and module, and the lock files' platforms (infra/tests/lock_files.py offline);
 #   3. terraform test with a mocked AWS provider in every module and root: each
 #      property of the original deployment, the options, and every variable validation;
-#   4. a real apply of bootstrap, shared, dev-access, prod-access, dev and prod
-#      against moto_server on 127.0.0.1, a re-plan of dev that must be empty, then
-#      pytest infra/tests: dev read back through boto3, and every IAM policy read
-#      back and evaluated with principalmapper's policy simulator (escalation,
-#      dev against prod, trust), cloudsplaining and parliament; then destroy;
+#   4. a new account's life against moto_server on 127.0.0.1: infra/bootstrap.sh
+#      (bootstrap, shared, dev-access, prod-access), the first image, dev applied as
+#      bootstrap.sh prints it and prod by digest, a re-plan of dev that must be
+#      empty, pytest infra/tests (dev read back through boto3, every IAM policy
+#      evaluated with principalmapper's policy simulator, cloudsplaining and
+#      parliament), then infra/teardown.sh for every root and a look through the
+#      AWS API that nothing of the project is left;
 #   5. checkov over infra/ with zero failed checks.
 #
 # Stage 4 spends most of its time waiting on the provider's pollers, so it starts
@@ -54,62 +56,93 @@ for pair in dev:prod dev-access:prod-access; do
 done
 
 ################################################################################
+# Stage 4: a new account's whole life, against moto_server, with the scripts a user
+# runs: infra/bootstrap.sh in a clone whose values a user has set and committed, the
+# first image, dev applied by the commands bootstrap.sh prints, prod by digest as the
+# pipeline does; the read-back and policy tests; then infra/teardown.sh for every
+# root, and a look through the AWS API for anything of the project left.
 apply_against_moto() {
-    local copy="$WORK/moto" bucket ecr image alarm_email outputs venv rc root
-    step "apply bootstrap, shared, dev-access, prod-access, dev and prod against moto_server"
+    local clone="$WORK/moto/clone" bucket ecr image digest alarm_email repository outputs venv awscli rc root
+    step "bootstrap, deploy and tear down a new account against moto_server"
     venv="$(python_env infra-tests "$REPO_ROOT/infra/tests/requirements.txt")" || fail "could not install infra/tests/requirements.txt"
+    step "ShellCheck on the set-up and teardown scripts and this suite"
+    (cd "$REPO_ROOT" && "$venv/bin/shellcheck" --external-sources --source-path=SCRIPTDIR infra/bootstrap.sh \
+        infra/teardown.sh scripts/check/infra.sh scripts/lib/terraform.sh) ||
+        fail "ShellCheck found problems in the scripts above"
+    awscli="$(python_env awscli "$REPO_ROOT/infra/tests/awscli-requirements.txt")" || fail "could not install the AWS CLI"
     # HTTPS, as on AWS: the buckets' policies deny plain HTTP there, so nothing here
     # may depend on it (moto itself cannot evaluate that condition).
     moto_start --tls || fail "moto_server did not start"
 
-    # Terraform works in a copy: its .terraform directories and local state stay out
-    # of the tree, and the committed lock files stay untouched.
-    rm -rf "$copy"
-    mkdir -p "$copy"
-    tar -C "$REPO_ROOT" --exclude=.terraform --exclude='*.tfstate*' -cf - infra | tar -C "$copy" -xf -
-    copy="$copy/infra"
+    # A clone, as a user has it: Terraform's working files and local state stay out of
+    # the tree, and bootstrap.sh finds the values committed. Then the values a user
+    # sets (infra/README.md's checklist), committed as the pipeline needs them.
+    rm -rf "$WORK/moto"
+    mkdir -p "$clone"
+    tar -C "$REPO_ROOT" --exclude=.terraform --exclude='*.tfstate*' --exclude=github-variables -cf - \
+        infra pipeline/setup-github.sh | tar -C "$clone" -xf -
+    repository="http-echo-maintainers/http-echo" alarm_email="oncall@http-echo.internal"
+    commit() { git -C "$clone" -c user.name=test -c user.email=test@http-echo.internal commit -qam "$1"; }
+    { git -C "$clone" init -q && git -C "$clone" add -A && commit "the project"; } || fail "could not make the test clone"
+    sed -i -E "s|^github_repository([[:space:]]*)= .*|github_repository\\1= \"$repository\"|" \
+        "$clone"/infra/envs/{shared,dev-access,prod-access}/terraform.tfvars
+    sed -i -E "s|^alarm_emails = \\[\\]|alarm_emails = [\"$alarm_email\"]|" "$clone"/infra/envs/{dev,prod}/terraform.tfvars
+    commit "our repository and our address" || fail "could not set the values in the test clone"
 
-    terraform -chdir="$copy/bootstrap" init -input=false >"$WORK/bootstrap-init.log" 2>&1 ||
-        { cat "$WORK/bootstrap-init.log" >&2; fail "bootstrap init failed"; }
-    terraform -chdir="$copy/bootstrap" apply -input=false -auto-approve >"$WORK/bootstrap.log" 2>&1 ||
-        { tail -n 40 "$WORK/bootstrap.log" >&2; fail "bootstrap apply failed (log: $WORK/bootstrap.log)"; }
-    bucket="$(terraform -chdir="$copy/bootstrap" output -raw state_bucket_name)"
+    # What only this emulator needs, through the environment so that every command
+    # runs as printed: S3 by path (a bucket cannot be a host name under 127.0.0.1), no
+    # wait for tasks (moto runs no containers), and the AWS CLI the scripts call. Every
+    # apply and destroy is approved, as the user who types "yes" would.
+    export PATH="$awscli/bin:$PATH" TF_CLI_ARGS_init="-no-color -backend-config=use_path_style=true"
+    export TF_VAR_wait_for_steady_state=false TF_CLI_ARGS_apply="-no-color -auto-approve"
+    (cd "$clone" && infra/bootstrap.sh --yes) >"$WORK/bootstrap.log" 2>&1 ||
+        { tail -n 60 "$WORK/bootstrap.log" >&2; fail "infra/bootstrap.sh failed (log: $WORK/bootstrap.log)"; }
+    bucket="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["outputs"]["state_bucket_name"]["value"])' \
+        "$clone/infra/bootstrap/terraform.tfstate.d/123456789012/terraform.tfstate")"
+    ecr="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["repository"]["ECR_REPOSITORY_URL"])' \
+        "$clone/infra/github-variables/shared.json")"
 
-    # The other roots' state goes where it would on AWS: the bootstrap bucket, with
-    # S3 lock files. moto's S3 is addressed by path, as a bucket cannot be a host
-    # name under 127.0.0.1. This is the one-account layout (the committed values):
-    # the account isolation of the other layout needs no policy to hold, this one
-    # does, and the policy evaluation below tests exactly that.
-    local backend=(-backend-config=backend.hcl "-backend-config=bucket=$bucket" -backend-config=use_path_style=true)
-    apply_root() { # apply_root ROOT [ARGS...]: init and apply one root, logs in $WORK/<name>*.log
-        local root="$1" name="${1//\//-}"
-        shift
-        terraform -chdir="$copy/$root" init -input=false "${backend[@]}" >"$WORK/$name-init.log" 2>&1 ||
-            { cat "$WORK/$name-init.log" >&2; printf 'FAIL: %s init with the S3 backend failed\n' "$root" >&2; return 1; }
-        terraform -chdir="$copy/$root" apply -input=false -auto-approve "$@" >"$WORK/$name.log" 2>&1 ||
-            { tail -n 60 "$WORK/$name.log" >&2; printf 'FAIL: %s apply failed (log: %s)\n' "$root" "$WORK/$name.log" >&2; return 1; }
-    }
-    apply_root envs/shared || fail "shared apply failed"
-    ecr="$(terraform -chdir="$copy/envs/shared" output -raw ecr_repository_url)"
-    apply_root envs/prod-access &
-    local access_pid=$!
-    apply_root envs/dev-access || { wait "$access_pid"; fail "dev-access apply failed"; }
-    wait "$access_pid" || fail "prod-access apply failed"
+    # The first image. bootstrap.sh prints the docker push; moto has no registry to
+    # push to, so the image is put through the ECR API instead, with that tag.
+    image="$(sed -nE 's/^    docker push (.+)$/\1/p' "$WORK/bootstrap.log")"
+    [[ "$image" == "$ecr:manual-"* ]] || fail "bootstrap.sh printed no docker push to $ecr (log: $WORK/bootstrap.log)"
+    digest="$("$venv/bin/python" - "$ecr" "${image##*:}" <<'PY'
+import json, sys
+import boto3
+manifest = {"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+            "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 2, "digest": "sha256:" + "0" * 64},
+            "layers": []}
+answer = boto3.client("ecr").put_image(repositoryName=sys.argv[1].split("/", 1)[1], imageTag=sys.argv[2],
+                                       imageManifest=json.dumps(manifest))
+print(answer["image"]["imageId"]["imageDigest"])
+PY
+)" || fail "could not put the first image into moto's ECR"
 
-    # A deploy exactly as the pipeline makes it: the image by tag from the shared
-    # repository. moto runs no containers, so nothing would ever be steady. dev and
-    # prod go side by side: they share nothing but the state bucket.
-    image="$ecr:3f2c1ab"
-    alarm_email="oncall@http-echo.internal"
-    local deploy=(-var "container_image=$image" -var wait_for_steady_state=false -var "alarm_emails=[\"$alarm_email\"]")
-    apply_root envs/prod "${deploy[@]}" &
-    local prod_pid=$!
-    apply_root envs/dev "${deploy[@]}" || { wait "$prod_pid"; fail "dev apply failed"; }
-    wait "$prod_pid" || fail "prod apply failed"
+    # The GitHub side cannot run here: keep what setup-github.sh would do (its dry run,
+    # as bootstrap.sh prints it) and what teardown.sh prints to undo it.
+    sed -n '/^    pipeline\/setup-github.sh .*\\$/{N;/--dry-run$/p}' "$WORK/bootstrap.log" |
+        sed -e 's/\\$//' -e 's/<login>\[,<login>\.\.\.\]/octocat/' | tr -d '\n' >"$WORK/setup-github.command"
+    grep -q -- '--dry-run' "$WORK/setup-github.command" || fail "bootstrap.sh printed no setup-github.sh command"
+    (cd "$clone" && bash "$WORK/setup-github.command") >"$WORK/github-setup.txt" 2>&1 ||
+        { cat "$WORK/github-setup.txt" >&2; fail "the setup-github.sh command bootstrap.sh printed failed"; }
+    (cd "$clone" && infra/teardown.sh) >"$WORK/teardown-plan.txt" 2>&1 || fail "infra/teardown.sh (the plan) failed"
+
+    # dev by the commands bootstrap.sh printed for a first apply by hand (all but the
+    # curl: moto's load balancer has no address), prod by digest as the pipeline does.
+    # They share nothing but the state bucket, so they go side by side.
+    sed -n '/then the first apply of dev/,/^    (each/p' "$WORK/bootstrap.log" | grep '^    terraform ' >"$WORK/first-apply.command"
+    [[ "$(wc -l <"$WORK/first-apply.command")" == 2 ]] || fail "bootstrap.sh printed no first apply of dev"
+    (cd "$clone" && bash -e "$WORK/first-apply.command") >"$WORK/dev.log" 2>&1 &
+    local dev_pid=$!
+    local prod=(-chdir="$clone/infra/envs/prod")
+    { terraform "${prod[@]}" init -input=false -reconfigure -backend-config=backend.hcl "-backend-config=bucket=$bucket" &&
+        terraform "${prod[@]}" apply -input=false -var "container_image=$ecr@$digest"; } >"$WORK/prod.log" 2>&1 ||
+        { tail -n 60 "$WORK/prod.log" >&2; wait "$dev_pid"; fail "prod apply failed (log: $WORK/prod.log)"; }
+    wait "$dev_pid" || { tail -n 60 "$WORK/dev.log" >&2; fail "the first apply of dev as printed failed (log: $WORK/dev.log)"; }
 
     step "re-plan dev: nothing may change"
     rc=0
-    terraform -chdir="$copy/envs/dev" plan -input=false -detailed-exitcode "${deploy[@]}" >"$WORK/replan.log" 2>&1 || rc=$?
+    terraform -chdir="$clone/infra/envs/dev" plan -input=false -detailed-exitcode -var "container_image=$image" >"$WORK/replan.log" 2>&1 || rc=$?
     if ((rc != 0)); then
         grep -E '^\s+[~+-]|will be|must be' "$WORK/replan.log" >&2 || tail -n 40 "$WORK/replan.log" >&2
         fail "a second plan of dev is not empty (exit $rc): Terraform would fight with itself (log: $WORK/replan.log)"
@@ -121,28 +154,53 @@ apply_against_moto() {
         printf '{'
         for root in dev prod shared dev-access prod-access; do
             printf '"%s": ' "$root"
-            terraform -chdir="$copy/envs/$root" output -json
+            terraform -chdir="$clone/infra/envs/$root" output -json
             printf ', '
         done
-        printf '"state_bucket": "%s", "image": "%s", "alarm_email": "%s"}\n' "$bucket" "$image" "$alarm_email"
+        printf '"state_bucket": "%s", "image": "%s", "alarm_email": "%s", "github_repository": "%s"}\n' \
+            "$bucket" "$image" "$alarm_email" "$repository"
     } >"$outputs"
-    INFRA_OUTPUTS="$outputs" INFRA_POLICY_DIR="$WORK/policies" "$venv/bin/python" -m pytest "$REPO_ROOT/infra/tests" -p no:cacheprovider -q ||
+    INFRA_OUTPUTS="$outputs" INFRA_POLICY_DIR="$WORK/policies" "$venv/bin/python" -m pytest "$REPO_ROOT/infra/tests" \
+        --ignore="$REPO_ROOT/infra/tests/test_nothing_left.py" -p no:cacheprovider -q ||
         fail "the environments or their policies read back from moto do not hold (outputs: $outputs, policies: $WORK/policies)"
 
-    step "destroy dev, dev-access and shared"
-    destroy_root() { # destroy_root ROOT [ARGS...]
-        local root="$1" name="destroy-${1//\//-}"
-        shift
-        terraform -chdir="$copy/$root" destroy -input=false -auto-approve "$@" >"$WORK/$name.log" 2>&1 ||
-            { tail -n 40 "$WORK/$name.log" >&2; printf 'FAIL: %s destroy failed (log: %s)\n' "$root" "$WORK/$name.log" >&2; return 1; }
-    }
-    destroy_root envs/dev "${deploy[@]}" || fail "dev destroy failed"
-    for root in envs/dev-access envs/shared; do
-        destroy_root "$root" || fail "$root destroy failed"
+    step "tear everything down with infra/teardown.sh"
+    # What every root held, for the look-ups after the teardown.
+    mkdir -p "$WORK/states"
+    for root in bootstrap envs/shared envs/dev-access envs/prod-access envs/dev envs/prod; do
+        terraform -chdir="$clone/infra/$root" state pull >"$WORK/states/${root#envs/}.json" ||
+            fail "could not read the state of $root"
     done
-    # prod is deletion-protected and the bootstrap bucket prevent_destroy, both by
-    # design; they and prod-access (whose boundary prod's roles carry) go with
-    # moto_server.
+    # With Container Insights on, ECS makes a log group per cluster that no root owns;
+    # moto does not, so it is made here as ECS would.
+    for root in dev prod; do
+        aws logs create-log-group --log-group-name "/aws/ecs/containerinsights/http-echo-$root/performance" ||
+            fail "could not make the Container Insights log group of $root"
+    done
+    teardown() { # teardown ROOT: infra/teardown.sh --yes ROOT in the clone, logged
+        (cd "$clone" && infra/teardown.sh --yes "$1") >"$WORK/teardown-$1.log" 2>&1 ||
+            { tail -n 40 "$WORK/teardown-$1.log" >&2; printf 'FAIL: infra/teardown.sh %s failed (log: %s)\n' "$1" "$WORK/teardown-$1.log" >&2; return 1; }
+    }
+    # The order is kept: an access root goes only after its environment.
+    if (cd "$clone" && infra/teardown.sh --yes dev-access) >"$WORK/teardown-refused.log" 2>&1 ||
+        ! grep -q '^teardown: error: infra/envs/dev still holds [0-9]* resources' "$WORK/teardown-refused.log"; then
+        cat "$WORK/teardown-refused.log" >&2
+        fail "infra/teardown.sh dev-access did not refuse while dev still holds its resources"
+    fi
+    local first second
+    for pair in dev:prod dev-access:prod-access; do
+        teardown "${pair%%:*}" & first=$!
+        teardown "${pair##*:}" & second=$!
+        wait "$first" || { wait "$second"; fail "teardown of ${pair%%:*} failed"; }
+        wait "$second" || fail "teardown of ${pair##*:} failed"
+    done
+    teardown shared || fail "teardown of shared failed"
+    teardown state || fail "teardown of the state bucket failed"
+
+    step "nothing of the project is left (pytest infra/tests/test_nothing_left.py)"
+    INFRA_STATES_DIR="$WORK/states" INFRA_GITHUB_SETUP="$WORK/github-setup.txt" INFRA_TEARDOWN_PLAN="$WORK/teardown-plan.txt" \
+        "$venv/bin/python" -m pytest "$REPO_ROOT/infra/tests/test_nothing_left.py" -p no:cacheprovider -q ||
+        fail "the teardown left something of the project (logs: $WORK/teardown-*.log)"
     moto_stop
 }
 
@@ -197,6 +255,9 @@ step "init and validate ${#ROOTS[@]} roots and ${#MODULES[@]} modules"
 # shellcheck disable=SC2016 # $1 is for the inner bash, which gets the directory as an argument
 printf '%s\n' "${ROOTS[@]}" "${MODULES[@]}" | xargs -P 2 -I{} bash -c 'init_and_validate "$1"' _ {} ||
     fail "init or validate failed (messages above)"
+
+step "lock files cover the platforms infra/README.md names"
+python3 "$REPO_ROOT/infra/tests/lock_files.py" offline || fail "a lock file does not cover the platforms (see infra/README.md, Lock files)"
 
 ################################################################################
 # Two at a time, like validate: each spends its time loading the provider schema.

@@ -24,4 +24,5 @@ module "pipeline" {
   ecr_repository_name         = var.project
   create_github_oidc_provider = var.create_github_oidc_provider
   environments                = { for env, account_id in var.environment_account_ids : env => { account_id = account_id } }
+  force_delete_repository     = var.force_delete_repository
 }

@@ -25,3 +25,9 @@ variable "create_github_oidc_provider" {
   type        = bool
   default     = true
 }
+
+variable "force_delete_repository" {
+  description = "Let destroy delete the ECR repository with the images in it. Off, so that no apply can lose the images prod runs; infra/teardown.sh shared turns it on just before it destroys the root."
+  type        = bool
+  default     = false
+}

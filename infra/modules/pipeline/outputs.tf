@@ -32,3 +32,8 @@ output "repository_policy_principals" {
   description = "The accounts the repository policy lets in, by statement."
   value       = { for statement in data.aws_iam_policy_document.repository.statement : statement.sid => flatten([for principal in statement.principals : principal.identifiers]) }
 }
+
+output "ecr_repository_force_delete" {
+  description = "Whether a destroy deletes the repository with the images in it (force_delete_repository)."
+  value       = aws_ecr_repository.this.force_delete
+}

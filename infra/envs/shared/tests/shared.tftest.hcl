@@ -29,3 +29,22 @@ run "separate_accounts_layout" {
     error_message = "With an account per environment, each environment's account pulls, and the tooling account itself is named nowhere."
   }
 }
+
+run "repository_kept_unless_teardown_asks" {
+  command = plan
+  assert {
+    condition     = module.pipeline.ecr_repository_force_delete == false
+    error_message = "By default no destroy may delete the repository with prod's images in it."
+  }
+}
+
+run "teardown_deletes_the_repository_with_its_images" {
+  command = plan
+  variables {
+    force_delete_repository = true
+  }
+  assert {
+    condition     = module.pipeline.ecr_repository_force_delete == true
+    error_message = "force_delete_repository reaches the repository, so infra/teardown.sh shared can destroy it."
+  }
+}

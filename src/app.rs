@@ -64,6 +64,14 @@ struct Field {
 /// The only path with its own handler, matched exactly as Go's ServeMux does.
 pub const HEALTH_PATH: &[u8] = b"/health";
 
+/// The application's name on every answer, as upstream sends it.
+pub const APP_NAME_HEADER: &str = "X-App-Name";
+/// The version of the server that answered, on every answer.
+pub const APP_VERSION_HEADER: &str = "X-App-Version";
+/// The replica that answered, on every answer with `-served-by`. The watcher
+/// (`src/watch`) reads the same two names back.
+pub const SERVED_BY_HEADER: &str = "X-Served-By";
+
 /// The type of every text this server writes itself (health, errors).
 const PLAIN_TEXT: &str = "text/plain; charset=utf-8";
 
@@ -72,11 +80,11 @@ impl App {
     pub fn new(text: &str, status_code: u16) -> App {
         let common = vec![
             Field {
-                name: "X-App-Name",
+                name: APP_NAME_HEADER,
                 value: HeaderValue::from_static(NAME),
             },
             Field {
-                name: "X-App-Version",
+                name: APP_VERSION_HEADER,
                 value: HeaderValue::from_static(VERSION),
             },
         ];

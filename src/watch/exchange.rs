@@ -17,6 +17,7 @@ use std::time::Instant;
 use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, ClientConnection, StreamOwned};
 
+use crate::app::{APP_VERSION_HEADER, SERVED_BY_HEADER};
 use crate::url::Url;
 use crate::version::VERSION;
 
@@ -555,11 +556,6 @@ fn parse_head(bytes: &[u8]) -> Result<Option<Head>, Failure> {
         served_by,
     }))
 }
-
-/// The version of the server that answered, as http-echo sends it.
-pub const APP_VERSION_HEADER: &str = "X-App-Version";
-/// The replica that answered, as http-echo's `-served-by` sends it.
-pub const SERVED_BY_HEADER: &str = "X-Served-By";
 
 fn has_token(list: &str, token: &str) -> bool {
     list.split(',')

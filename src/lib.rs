@@ -16,6 +16,7 @@ mod h2;
 pub mod healthcheck;
 pub mod http1;
 pub mod listener;
+pub mod served_by;
 pub mod server;
 pub mod shared;
 pub mod shutdown;

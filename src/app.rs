@@ -5,10 +5,14 @@
 //! the HTTP/1 status line and header bytes, and the HTTP/2 header map that is
 //! cloned for each answer. Only `Date` (and, over HTTP/1, `Connection`) is added
 //! per answer, so a header added here reaches both protocols or neither.
+//!
+//! The opt-in features are decided here too, once: `-served-by` is one more
+//! common field, so that without it every reply is upstream's.
 
 use bytes::Bytes;
 use hyper::header::{HeaderMap, HeaderName, HeaderValue};
 
+use crate::served_by::Replica;
 use crate::shutdown::Phase;
 use crate::sniff;
 use crate::version::{NAME, VERSION};
@@ -76,9 +80,15 @@ pub const SERVED_BY_HEADER: &str = "X-Served-By";
 const PLAIN_TEXT: &str = "text/plain; charset=utf-8";
 
 impl App {
-    /// Replies for `text` (a newline is appended) with `status_code` (100..=999).
+    /// Upstream's replies for `text` (a newline is appended) with `status_code`
+    /// (100..=999).
     pub fn new(text: &str, status_code: u16) -> App {
-        let common = vec![
+        App::with(text, status_code, None)
+    }
+
+    /// The replies, naming `served_by` on every answer when given.
+    pub fn with(text: &str, status_code: u16, served_by: Option<&Replica>) -> App {
+        let mut common = vec![
             Field {
                 name: APP_NAME_HEADER,
                 value: HeaderValue::from_static(NAME),
@@ -88,6 +98,13 @@ impl App {
                 value: HeaderValue::from_static(VERSION),
             },
         ];
+        // A replica's name is made of header-safe bytes only.
+        if let Some(value) = served_by.and_then(|r| HeaderValue::from_str(r.as_str()).ok()) {
+            common.push(Field {
+                name: SERVED_BY_HEADER,
+                value,
+            });
+        }
         let mut body = Vec::with_capacity(text.len() + 1);
         body.extend_from_slice(text.as_bytes());
         body.push(b'\n');
@@ -388,6 +405,29 @@ mod tests {
                 .collect();
             assert_eq!(h1, h2, "{}", head(reply));
         }
+    }
+
+    #[test]
+    fn served_by_is_on_every_reply_errors_and_interim_ones_included() {
+        let replica = Replica::from_pairs(&[("task", "abc"), ("az", "z1")]);
+        let app = App::with("x", 103, Some(&replica));
+        let line = "X-Served-By: task=abc az=z1\r\n";
+        for reply in [
+            app.reply("GET", b"/", Phase::Serving),
+            app.reply("GET", b"/health", Phase::Serving),
+            app.reply("GET", b"/health", Phase::Draining),
+            app.reply("CONNECT", b"", Phase::Serving),
+            &app.error(400, Some("bad")),
+            &app.refusal(400, "plain".to_owned()),
+        ] {
+            assert!(head(reply).contains(line), "{}", head(reply));
+            assert_eq!(reply.headers["x-served-by"], "task=abc az=z1");
+        }
+        let interim = app.reply("GET", b"/", Phase::Serving).h1_interim.clone();
+        assert!(String::from_utf8(interim.unwrap()).unwrap().contains(line));
+        // Without it, no such field anywhere.
+        let app = App::new("x", 200);
+        assert!(!head(app.reply("GET", b"/", Phase::Serving)).contains("X-Served-By"));
     }
 
     #[test]

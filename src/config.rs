@@ -82,6 +82,9 @@ pub struct Config {
     /// Connections served at once; more wait in the listen backlog.
     pub max_connections: usize,
     pub tls: Option<TlsFiles>,
+    /// `-served-by`: name the replica in `X-Served-By`; the name is found at
+    /// startup (`served_by::identify`), not here.
+    pub served_by: bool,
 }
 
 /// A health probe: `-healthcheck[=URL]`.
@@ -202,6 +205,14 @@ pub const FLAGS: &[FlagSpec] = &[
         type_name: "string",
         default: "",
         usage: "PEM private key for -tls-cert",
+    },
+    FlagSpec {
+        name: "served-by",
+        arity: Arity::Switch,
+        type_name: "",
+        default: "false",
+        usage: "name the replica in an X-Served-By header on every answer (and served_by\n\
+                in JSON log lines): the ECS task, else the Kubernetes pod, else the hostname",
     },
     // The rollout watcher (src/watch): `-watch` is an action, the rest settings of it.
     FlagSpec {
@@ -342,6 +353,7 @@ where
         parse_count(t, 0, usize::MAX).map(|n| n as u64)
     })?;
     let max_connections = settings.parse("max-connections", |t| parse_count(t, 1, 1 << 24))?;
+    let served_by = settings.parse("served-by", parse_switch)?;
 
     if let Some(url) = raw.get("watch") {
         return watch_command(url, &raw, &settings);
@@ -403,6 +415,7 @@ where
         max_body_bytes,
         max_connections,
         tls,
+        served_by,
     }))
 }
 
@@ -437,10 +450,22 @@ impl<E: Fn(&str) -> Option<String>> Settings<'_, E> {
         flag: &'static str,
         parse: impl Fn(&str) -> Result<T, String>,
     ) -> Result<T, StartupError> {
-        let (text, source) = self
-            .lookup(flag)
-            .unwrap_or_else(|| (default_of(flag).to_owned(), Source::Default(flag)));
-        parse(&text).map_err(|why| match source {
+        let (text, source) = self.given_or_default(flag);
+        parse(&text).map_err(|why| self.invalid(&text, source, &why))
+    }
+
+    // The two halves of `parse` that do not depend on the type: kept out of
+    // line, so each of the many `parse` calls costs the binary only the call.
+    #[inline(never)]
+    fn given_or_default(&self, flag: &'static str) -> (String, Source<'static>) {
+        self.lookup(flag)
+            .unwrap_or_else(|| (default_of(flag).to_owned(), Source::Default(flag)))
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn invalid(&self, text: &str, source: Source<'_>, why: &str) -> StartupError {
+        match source {
             Source::Flag(name) => StartupError {
                 message: format!(
                     "invalid value {text:?} for flag -{name}: {why}\n{}",
@@ -457,7 +482,7 @@ impl<E: Fn(&str) -> Option<String>> Settings<'_, E> {
                 message: format!("invalid default {text:?} for flag -{name}: {why}\n"),
                 exit_code: 2,
             },
-        })
+        }
     }
 }
 
@@ -505,6 +530,11 @@ fn parse_log_format(text: &str) -> Result<LogFormat, String> {
         "off" => Ok(LogFormat::Off),
         _ => Err("must be text, json or off".to_owned()),
     }
+}
+
+/// A switch's value from the environment (on the command line `cli` checks it).
+fn parse_switch(text: &str) -> Result<bool, String> {
+    cli::parse_go_bool(text).ok_or_else(|| "parse error".to_owned())
 }
 
 fn positive_duration(text: &str) -> Result<Duration, String> {
@@ -591,9 +621,7 @@ fn watch_command<E: Fn(&str) -> Option<String>>(
     let timeout = settings.parse("watch-timeout", positive_duration)?;
     let expect_status = settings.parse("watch-expect-status", ExpectedStatus::parse)?;
     let expect_text = settings.string("watch-expect-text").unwrap_or_default();
-    let insecure = settings.parse("watch-insecure", |text| {
-        cli::parse_go_bool(text).ok_or_else(|| "parse error".to_owned())
-    })?;
+    let insecure = settings.parse("watch-insecure", parse_switch)?;
     let refuse = |message: &str, exit_code| {
         Err(StartupError {
             message: format!("{message}\n"),
@@ -658,6 +686,8 @@ mod tests {
             "must outlive the ALB's 60s"
         );
         assert_eq!(c.tls, None);
+        // Every opt-in feature is off.
+        assert!(!c.served_by);
     }
 
     #[test]
@@ -710,8 +740,10 @@ mod tests {
             ("ECHO_MAX_CONNECTIONS", "3"),
             ("ECHO_TLS_CERT", "c.pem"),
             ("ECHO_TLS_KEY", "k.pem"),
+            ("ECHO_SERVED_BY", "true"),
         ];
         let c = config(&[], &env);
+        assert!(c.served_by);
         assert_eq!(c.log_format, LogFormat::Json);
         assert_eq!(c.shutdown_delay, Duration::from_secs(3));
         assert_eq!(c.shutdown_timeout, Duration::from_secs(7));
@@ -775,6 +807,7 @@ mod tests {
             (&["-shutdown-delay=5"], "invalid value \"5\" for flag -shutdown-delay: missing unit"),
             (&["-max-connections=0"], "invalid value \"0\" for flag -max-connections: must be between 1"),
             (&["-tls-cert=a.pem"], "-tls-cert and -tls-key must be given together"),
+            (&["-served-by=maybe"], "invalid boolean value \"maybe\" for -served-by: parse error"),
             (&["-bogus"], "flag provided but not defined: -bogus"),
         ] {
             let mut full = vec!["-text=x"];

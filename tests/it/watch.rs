@@ -267,8 +267,9 @@ fn a_new_version_behind_the_same_port_is_seen_and_sigterm_ends_the_watch() {
 
 #[test]
 fn replicas_are_recorded_from_x_served_by() {
-    // http-echo sends no X-Served-By yet: a minimal server on 127.0.0.1 plays two
-    // replicas in turn, one answer per connection, for a bounded number of them.
+    // Two replicas behind one address need a balancer: a minimal server on
+    // 127.0.0.1 plays two in turn, one answer per connection, for a bounded
+    // number of them.
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     std::thread::spawn(move || {

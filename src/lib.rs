@@ -12,6 +12,7 @@ pub mod client_tls;
 pub mod clock;
 pub mod config;
 pub mod duration;
+pub mod faults;
 mod h2;
 pub mod healthcheck;
 pub mod http1;

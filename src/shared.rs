@@ -35,7 +35,7 @@ impl Shared {
             None => log,
         };
         Shared {
-            app: App::with(&config.text, config.status_code, served_by),
+            app: App::with(&config.text, config.status_code, served_by, config.faults),
             limits: Limits {
                 header_read_timeout: config.header_read_timeout,
                 idle_timeout: config.idle_timeout,

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http_body_util::combinators::BoxBody;
 use http_echo::config::{Config, LogFormat, TlsFiles};
+use http_echo::faults::Faults;
 use http_echo::served_by::Replica;
 use http_echo::server::{DrainTimedOut, Server};
 use http_echo::shutdown::{self, ShutdownTrigger};
@@ -44,6 +45,7 @@ pub fn config(text: &str) -> Config {
         max_connections: 1024,
         tls: None,
         served_by: false,
+        faults: Faults::default(),
     }
 }
 

@@ -306,6 +306,34 @@ fn replicas_are_recorded_from_x_served_by() {
 }
 
 #[test]
+fn a_server_failing_half_its_answers_fails_half_the_watch() {
+    let (_server, addr) = Binary::serve(
+        &["-text=flaky", "-error-rate=0.5", "-served-by"],
+        &[("POD_NAME", "web-1")],
+    );
+    let (code, summary, _) = watch(&format!("http://{addr}/"), "1s", &["-watch-rate=40"]);
+    assert_eq!(code, 1);
+    let requests = count(&summary["requests"]);
+    assert!(requests >= 10, "{summary}");
+    // The server fails every second answer it gives, so of the watch's
+    // requests (its only ones) exactly half, rounded down.
+    let half = requests / 2;
+    assert_eq!(count(&summary["failed"]), half, "{summary}");
+    assert_eq!(count(&summary["failures"]["status_5xx"]["503"]), half);
+    assert_failures_add_up(&summary);
+    // One version, the same text either way, and the replica that answered.
+    let versions = summary["versions"].as_array().unwrap();
+    assert_eq!(versions.len(), 1, "{summary}");
+    assert_eq!(versions[0]["text"], "flaky");
+    assert_eq!(count(&versions[0]["failed"]), half);
+    let replicas = summary["served_by"].as_array().unwrap();
+    assert_eq!(replicas.len(), 1, "{summary}");
+    assert_eq!(replicas[0]["served_by"], "pod=web-1");
+    assert_eq!(count(&replicas[0]["requests"]), requests);
+    assert_eq!(count(&replicas[0]["failed"]), half);
+}
+
+#[test]
 fn sigint_ends_the_watch_with_a_summary() {
     let (_server, addr) = Binary::serve(&["-text=x"], &[]);
     let mut watcher = Binary::spawn(&[&format!("-watch=http://{addr}/")], &[]);

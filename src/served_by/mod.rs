@@ -23,8 +23,8 @@ pub use ecs::METADATA_URI_VAR;
 /// How long startup waits for the task metadata endpoint. The ECS agent
 /// answers from memory on the task's own link-local network, in milliseconds;
 /// one second covers an agent busy starting the task's containers, and is all a
-/// broken endpoint can cost a start (the ALB's health check grace is far
-/// longer). Past it, the name comes from the next source.
+/// broken endpoint can cost a start (the grace period ECS gives a new task's
+/// health checks is far longer). Past it, the name comes from the next source.
 pub const METADATA_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// The longest value kept, in bytes: a DNS name's limit, which pod, node and

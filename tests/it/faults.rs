@@ -19,20 +19,20 @@ fn with_faults(text: &str, faults: Faults) -> http_echo::config::Config {
     cfg
 }
 
+async fn serve(text: &str, faults: Faults) -> TestServer {
+    TestServer::start(with_faults(text, faults)).await
+}
+
 fn rate(text: &str) -> ErrorRate {
     ErrorRate::parse(text).unwrap()
 }
 
 #[tokio::test]
 async fn error_rate_fails_exactly_that_share_and_health_is_not_counted() {
-    let server = TestServer::start(with_faults(
-        "flaky",
-        Faults {
+    let server = serve("flaky", Faults {
             error_rate: rate("0.25"),
             ..Faults::default()
-        },
-    ))
-    .await;
+        }).await;
     let mut client = Client::connect(server.addr).await;
     let mut failed = Vec::new();
     for n in 1..=40 {
@@ -118,14 +118,10 @@ async fn the_rate_holds_over_both_protocols_and_their_503s_are_alike() {
 #[tokio::test]
 async fn delay_holds_every_answer_but_health() {
     let delay = Duration::from_millis(600);
-    let server = TestServer::start(with_faults(
-        "slow",
-        Faults {
+    let server = serve("slow", Faults {
             delay: Some(delay),
             ..Faults::default()
-        },
-    ))
-    .await;
+        }).await;
     let started = Instant::now();
     let slow = tokio::spawn(get(server.addr, "/"));
     // /health, asked after, is answered while the echo still waits.
@@ -149,14 +145,10 @@ async fn delay_holds_every_answer_but_health() {
 #[tokio::test]
 async fn requests_behind_a_delayed_answer_wait_their_turn() {
     let delay = Duration::from_millis(300);
-    let server = TestServer::start(with_faults(
-        "x",
-        Faults {
+    let server = serve("x", Faults {
             delay: Some(delay),
             ..Faults::default()
-        },
-    ))
-    .await;
+        }).await;
     let mut client = Client::connect(server.addr).await;
     let started = Instant::now();
     // Three pipelined requests in one write, the middle one with a body, then
@@ -228,14 +220,10 @@ async fn the_drain_ends_a_delay_at_once_over_both_protocols() {
 #[tokio::test]
 async fn ready_after_fails_health_until_it_has_passed() {
     let ready_after = Duration::from_millis(500);
-    let server = TestServer::start(with_faults(
-        "x",
-        Faults {
+    let server = serve("x", Faults {
             ready_after: Some(ready_after),
             ..Faults::default()
-        },
-    ))
-    .await;
+        }).await;
     let started = Instant::now();
     let first = get(server.addr, "/health").await;
     assert_eq!(

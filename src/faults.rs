@@ -8,6 +8,9 @@
 //! draw. With a rate of p, the n-th answer (counted from 1) fails when
 //! ⌊n·p⌋ > ⌊(n−1)·p⌋, so that of the first N answers exactly ⌊N·p⌋ fail,
 //! spread evenly (p = 0.5 fails every second answer, p = 0.1 every tenth).
+//! An answer is counted when the server picks it: over HTTP/1 once the request
+//! head has arrived, over HTTP/2 once the body has; so an HTTP/1 request then
+//! refused for its body (413) was counted too.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};

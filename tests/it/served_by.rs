@@ -291,6 +291,20 @@ fn unreachable_slow_and_malformed_endpoints_fall_back_within_the_timeout() {
     assert!(found.replica.as_str().starts_with("host="));
 }
 
+#[tokio::test]
+async fn whatever_the_metadata_says_the_header_stays_one_valid_field() {
+    let hostile = r#"{"TaskARN": "arn:aws:ecs:r:1:task/c/abc\r\nX-Evil: 1",
+        "AvailabilityZone": "us-east-1b\u0000\u00e9", "Family": "f a\"m", "Revision": "7"}"#;
+    let uri = metadata_endpoint(Endpoint::Answers(hostile));
+    let found = identify(&[(METADATA_URI_VAR, uri)], served_by::METADATA_TIMEOUT);
+    let name = "task=abc__X-Evil:_1 az=us-east-1b___ rev=f_a_m:7";
+    assert_eq!(found.replica.as_str(), name);
+    let server = TestServer::serving_as(config("x"), Some(&found.replica)).await;
+    let answer = get(server.addr, "/").await;
+    assert_eq!(answer.header("X-Served-By"), Some(name));
+    assert_eq!(answer.header("X-Evil"), None);
+}
+
 /// The header of `GET /` from a binary started with `args` and `env`.
 async fn served_by_header(binary_and_addr: (Binary, SocketAddr)) -> (Binary, Option<String>) {
     let (binary, addr) = binary_and_addr;

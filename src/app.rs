@@ -5,10 +5,18 @@
 //! the HTTP/1 status line and header bytes, and the HTTP/2 header map that is
 //! cloned for each answer. Only `Date` (and, over HTTP/1, `Connection`) is added
 //! per answer, so a header added here reaches both protocols or neither.
+//!
+//! The opt-in features are decided here too, once: `-served-by` is one more
+//! common field, and the fault flags are replies of their own (and a delay on
+//! the echo), so that with none of them set every reply is upstream's.
+
+use std::time::Duration;
 
 use bytes::Bytes;
 use hyper::header::{HeaderMap, HeaderName, HeaderValue};
 
+use crate::faults::{Faults, Health, Schedule};
+use crate::served_by::Replica;
 use crate::shutdown::Phase;
 use crate::sniff;
 use crate::version::{NAME, VERSION};
@@ -31,6 +39,8 @@ pub struct Reply {
     pub logged: bool,
     /// HTTP/1 only: close the connection after this answer.
     pub closes_connection: bool,
+    /// `-delay`: how long the answer waits, once the request is complete.
+    pub delay: Option<Duration>,
     /// The header fields of every answer of this reply, without `Date`: what an
     /// HTTP/2 answer clones.
     pub headers: HeaderMap,
@@ -52,6 +62,20 @@ pub struct App {
     health_shutting_down: Reply,
     /// For CONNECT, which asks for a tunnel this server never opens.
     connect_refused: Reply,
+    /// Only with a fault flag set: without, the echo costs one check for it.
+    faults: Option<Box<FaultReplies>>,
+}
+
+/// The replies the fault flags add, and when each is due.
+#[derive(Debug)]
+struct FaultReplies {
+    schedule: Schedule,
+    /// `-error-rate`'s answer: the echo's text and fields, with 503.
+    unavailable: Reply,
+    /// `/health` before `-ready-after` has passed.
+    health_starting: Reply,
+    /// `/health` once `-unhealthy-after` has passed.
+    health_unhealthy: Reply,
 }
 
 /// One header field: the name as HTTP/1 spells it (HTTP/2 lowercases it).
@@ -64,22 +88,44 @@ struct Field {
 /// The only path with its own handler, matched exactly as Go's ServeMux does.
 pub const HEALTH_PATH: &[u8] = b"/health";
 
+/// The application's name on every answer, as upstream sends it.
+pub const APP_NAME_HEADER: &str = "X-App-Name";
+/// The version of the server that answered, on every answer.
+pub const APP_VERSION_HEADER: &str = "X-App-Version";
+/// The replica that answered, on every answer with `-served-by`. The watcher
+/// (`src/watch`) reads the same two names back.
+pub const SERVED_BY_HEADER: &str = "X-Served-By";
+
 /// The type of every text this server writes itself (health, errors).
 const PLAIN_TEXT: &str = "text/plain; charset=utf-8";
 
 impl App {
-    /// Replies for `text` (a newline is appended) with `status_code` (100..=999).
+    /// Upstream's replies for `text` (a newline is appended) with `status_code`
+    /// (100..=999).
     pub fn new(text: &str, status_code: u16) -> App {
-        let common = vec![
+        App::with(text, status_code, None, Faults::default())
+    }
+
+    /// The replies, naming `served_by` on every answer when given, with the
+    /// fault flags `faults`; their times count from now.
+    pub fn with(text: &str, status_code: u16, served_by: Option<&Replica>, faults: Faults) -> App {
+        let mut common = vec![
             Field {
-                name: "X-App-Name",
+                name: APP_NAME_HEADER,
                 value: HeaderValue::from_static(NAME),
             },
             Field {
-                name: "X-App-Version",
+                name: APP_VERSION_HEADER,
                 value: HeaderValue::from_static(VERSION),
             },
         ];
+        // A replica's name is made of header-safe bytes only.
+        if let Some(value) = served_by.and_then(|r| HeaderValue::from_str(r.as_str()).ok()) {
+            common.push(Field {
+                name: SERVED_BY_HEADER,
+                value,
+            });
+        }
         let mut body = Vec::with_capacity(text.len() + 1);
         body.extend_from_slice(text.as_bytes());
         body.push(b'\n');
@@ -90,9 +136,25 @@ impl App {
         let informational = (100..200).contains(&status_code);
         let status = if informational { 200 } else { status_code };
         let content_type = sniff::content_type(&body);
+        let injected = faults.any().then(|| {
+            let mut unavailable = Reply::build(&common, 503, body.clone(), content_type, &[]);
+            unavailable.logged = true;
+            unavailable.delay = faults.delay;
+            let health = |status: &str| {
+                let body = format!("{{\"status\":\"{status}\"}}\n").into_bytes();
+                Reply::build(&common, 503, body, PLAIN_TEXT, &[])
+            };
+            Box::new(FaultReplies {
+                schedule: Schedule::start(faults),
+                unavailable,
+                health_starting: health("starting"),
+                health_unhealthy: health("unhealthy"),
+            })
+        });
         let mut echo = Reply::build(&common, status, body, content_type, &[]);
         echo.logged = true;
         echo.logged_status = status_code;
+        echo.delay = faults.delay;
         if informational && status_code != 101 {
             echo.h1_interim = Some(interim_bytes(&common, status_code));
         }
@@ -130,23 +192,32 @@ impl App {
             health,
             health_shutting_down,
             connect_refused,
+            faults: injected,
         }
     }
 
     /// The reply for a request with `method` to `path` (percent-decoded, without
-    /// the query).
+    /// the query). With `-error-rate`, each call for a path but /health counts
+    /// as one answer of the rate.
     pub fn reply(&self, method: &str, path: &[u8], phase: Phase) -> &Reply {
         if method == "CONNECT" {
             // A 2xx would tell every proxy in front that the connection is now a
             // tunnel (RFC 9110 §9.3.6), and carry the next request past it.
             &self.connect_refused
         } else if path != HEALTH_PATH {
-            &self.echo
-        } else if phase == Phase::Serving {
-            &self.health
-        } else {
+            match &self.faults {
+                Some(faults) if faults.schedule.next_answer_fails() => &faults.unavailable,
+                _ => &self.echo,
+            }
+        } else if phase != Phase::Serving {
             // Load balancers stop sending new requests once their check fails.
             &self.health_shutting_down
+        } else {
+            match self.faults.as_deref().map(|f| (f, f.schedule.health())) {
+                Some((faults, Health::Starting)) => &faults.health_starting,
+                Some((faults, Health::Unhealthy)) => &faults.health_unhealthy,
+                _ => &self.health,
+            }
         }
     }
 
@@ -204,6 +275,7 @@ impl Reply {
             logged_bytes,
             logged: false,
             closes_connection: false,
+            delay: None,
             headers: header_map(&fields),
             h1_interim: None,
             h1_head,
@@ -380,6 +452,54 @@ mod tests {
                 .collect();
             assert_eq!(h1, h2, "{}", head(reply));
         }
+    }
+
+    #[test]
+    fn served_by_is_on_every_reply_errors_and_interim_ones_included() {
+        let replica = Replica::from_pairs(&[("task", "abc"), ("az", "z1")]);
+        let app = App::with("x", 103, Some(&replica), Faults::default());
+        let line = "X-Served-By: task=abc az=z1\r\n";
+        for reply in [
+            app.reply("GET", b"/", Phase::Serving),
+            app.reply("GET", b"/health", Phase::Serving),
+            app.reply("GET", b"/health", Phase::Draining),
+            app.reply("CONNECT", b"", Phase::Serving),
+            &app.error(400, Some("bad")),
+            &app.refusal(400, "plain".to_owned()),
+        ] {
+            assert!(head(reply).contains(line), "{}", head(reply));
+            assert_eq!(reply.headers["x-served-by"], "task=abc az=z1");
+        }
+        let interim = app.reply("GET", b"/", Phase::Serving).h1_interim.clone();
+        assert!(String::from_utf8(interim.unwrap()).unwrap().contains(line));
+        // Without it, no such field anywhere.
+        let app = App::new("x", 200);
+        assert!(!head(app.reply("GET", b"/", Phase::Serving)).contains("X-Served-By"));
+    }
+
+    #[test]
+    fn fault_replies_exist_only_with_a_fault_flag() {
+        let app = App::new("x", 200);
+        assert!(app.faults.is_none());
+        assert_eq!(app.reply("GET", b"/", Phase::Serving).delay, None);
+        let faults = Faults {
+            delay: Some(std::time::Duration::from_millis(5)),
+            error_rate: crate::faults::ErrorRate::parse("0.5").unwrap(),
+            ..Faults::default()
+        };
+        let app = App::with("x", 201, None, faults);
+        let statuses: Vec<u16> = (0..4)
+            .map(|_| app.reply("GET", b"/", Phase::Serving).status)
+            .collect();
+        assert_eq!(statuses, [201, 503, 201, 503]);
+        // Both wait; /health does not, and does not count.
+        assert_eq!(app.reply("GET", b"/", Phase::Serving).delay, faults.delay);
+        assert_eq!(app.reply("GET", b"/", Phase::Serving).delay, faults.delay);
+        assert_eq!(app.reply("GET", b"/health", Phase::Serving).delay, None);
+        assert_eq!(app.reply("GET", b"/", Phase::Serving).status, 201);
+        let unavailable = app.reply("GET", b"/", Phase::Serving);
+        assert_eq!((unavailable.status, unavailable.logged), (503, true));
+        assert_eq!(&unavailable.body[..], b"x\n");
     }
 
     #[test]

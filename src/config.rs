@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use crate::cli::{self, Arity, CliError, FlagSpec, RawArgs};
 use crate::duration;
+use crate::faults::{ErrorRate, Faults};
 use crate::url::Url;
 use crate::watch::ExpectedStatus;
 
@@ -82,6 +83,11 @@ pub struct Config {
     /// Connections served at once; more wait in the listen backlog.
     pub max_connections: usize,
     pub tls: Option<TlsFiles>,
+    /// `-served-by`: name the replica in `X-Served-By`; the name is found at
+    /// startup (`served_by::identify`), not here.
+    pub served_by: bool,
+    /// `-delay`, `-error-rate`, `-ready-after`, `-unhealthy-after`; all off by default.
+    pub faults: Faults,
 }
 
 /// A health probe: `-healthcheck[=URL]`.
@@ -202,6 +208,45 @@ pub const FLAGS: &[FlagSpec] = &[
         type_name: "string",
         default: "",
         usage: "PEM private key for -tls-cert",
+    },
+    FlagSpec {
+        name: "served-by",
+        arity: Arity::Switch,
+        type_name: "",
+        default: "false",
+        usage: "name the replica in an X-Served-By header on every answer (and served_by\n\
+                in JSON log lines): the ECS task, else the Kubernetes pod, else the hostname",
+    },
+    // Fault injection (src/faults.rs): set at startup only, never by a request.
+    FlagSpec {
+        name: "delay",
+        arity: Arity::Value,
+        type_name: "duration",
+        default: "0s",
+        usage: "fault injection: wait this long before every answer but /health\n\
+                (a wait still running when the drain starts ends at once)",
+    },
+    FlagSpec {
+        name: "error-rate",
+        arity: Arity::Value,
+        type_name: "float",
+        default: "0",
+        usage: "fault injection: answer this fraction (0 to 1) of requests but /health\n\
+                with 503; exact, by a counter: 0.5 fails every second answer",
+    },
+    FlagSpec {
+        name: "ready-after",
+        arity: Arity::Value,
+        type_name: "duration",
+        default: "0s",
+        usage: "fault injection: /health answers 503 until this long after start",
+    },
+    FlagSpec {
+        name: "unhealthy-after",
+        arity: Arity::Value,
+        type_name: "duration",
+        default: "0s",
+        usage: "fault injection: /health answers 503 from this long after start on",
     },
     // The rollout watcher (src/watch): `-watch` is an action, the rest settings of it.
     FlagSpec {
@@ -342,6 +387,22 @@ where
         parse_count(t, 0, usize::MAX).map(|n| n as u64)
     })?;
     let max_connections = settings.parse("max-connections", |t| parse_count(t, 1, 1 << 24))?;
+    let served_by = settings.parse("served-by", parse_switch)?;
+    let faults = Faults {
+        delay: settings.parse("delay", optional_duration)?,
+        error_rate: settings.parse("error-rate", ErrorRate::parse)?,
+        ready_after: settings.parse("ready-after", optional_duration)?,
+        unhealthy_after: settings.parse("unhealthy-after", optional_duration)?,
+    };
+    if let (Some(ready), Some(unhealthy)) = (faults.ready_after, faults.unhealthy_after) {
+        if ready >= unhealthy {
+            return Err(StartupError {
+                message: "-ready-after must be shorter than -unhealthy-after, or /health never answers 200\n"
+                    .to_owned(),
+                exit_code: 2,
+            });
+        }
+    }
 
     if let Some(url) = raw.get("watch") {
         return watch_command(url, &raw, &settings);
@@ -403,6 +464,8 @@ where
         max_body_bytes,
         max_connections,
         tls,
+        served_by,
+        faults,
     }))
 }
 
@@ -437,10 +500,22 @@ impl<E: Fn(&str) -> Option<String>> Settings<'_, E> {
         flag: &'static str,
         parse: impl Fn(&str) -> Result<T, String>,
     ) -> Result<T, StartupError> {
-        let (text, source) = self
-            .lookup(flag)
-            .unwrap_or_else(|| (default_of(flag).to_owned(), Source::Default(flag)));
-        parse(&text).map_err(|why| match source {
+        let (text, source) = self.given_or_default(flag);
+        parse(&text).map_err(|why| self.invalid(&text, source, &why))
+    }
+
+    // The two halves of `parse` that do not depend on the type: kept out of
+    // line, so each of the many `parse` calls costs the binary only the call.
+    #[inline(never)]
+    fn given_or_default(&self, flag: &'static str) -> (String, Source<'static>) {
+        self.lookup(flag)
+            .unwrap_or_else(|| (default_of(flag).to_owned(), Source::Default(flag)))
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn invalid(&self, text: &str, source: Source<'_>, why: &str) -> StartupError {
+        match source {
             Source::Flag(name) => StartupError {
                 message: format!(
                     "invalid value {text:?} for flag -{name}: {why}\n{}",
@@ -457,7 +532,7 @@ impl<E: Fn(&str) -> Option<String>> Settings<'_, E> {
                 message: format!("invalid default {text:?} for flag -{name}: {why}\n"),
                 exit_code: 2,
             },
-        })
+        }
     }
 }
 
@@ -505,6 +580,16 @@ fn parse_log_format(text: &str) -> Result<LogFormat, String> {
         "off" => Ok(LogFormat::Off),
         _ => Err("must be text, json or off".to_owned()),
     }
+}
+
+/// A switch's value from the environment (on the command line `cli` checks it).
+fn parse_switch(text: &str) -> Result<bool, String> {
+    cli::parse_go_bool(text).ok_or_else(|| "parse error".to_owned())
+}
+
+/// A duration where `0s` means off.
+fn optional_duration(text: &str) -> Result<Option<Duration>, String> {
+    duration::parse(text).map(|d| Some(d).filter(|d| !d.is_zero()))
 }
 
 fn positive_duration(text: &str) -> Result<Duration, String> {
@@ -591,9 +676,7 @@ fn watch_command<E: Fn(&str) -> Option<String>>(
     let timeout = settings.parse("watch-timeout", positive_duration)?;
     let expect_status = settings.parse("watch-expect-status", ExpectedStatus::parse)?;
     let expect_text = settings.string("watch-expect-text").unwrap_or_default();
-    let insecure = settings.parse("watch-insecure", |text| {
-        cli::parse_go_bool(text).ok_or_else(|| "parse error".to_owned())
-    })?;
+    let insecure = settings.parse("watch-insecure", parse_switch)?;
     let refuse = |message: &str, exit_code| {
         Err(StartupError {
             message: format!("{message}\n"),
@@ -658,6 +741,10 @@ mod tests {
             "must outlive the ALB's 60s"
         );
         assert_eq!(c.tls, None);
+        // Every opt-in feature is off.
+        assert!(!c.served_by);
+        assert_eq!(c.faults, Faults::default());
+        assert!(!c.faults.any());
     }
 
     #[test]
@@ -710,8 +797,23 @@ mod tests {
             ("ECHO_MAX_CONNECTIONS", "3"),
             ("ECHO_TLS_CERT", "c.pem"),
             ("ECHO_TLS_KEY", "k.pem"),
+            ("ECHO_SERVED_BY", "true"),
+            ("ECHO_DELAY", "250ms"),
+            ("ECHO_ERROR_RATE", "0.5"),
+            ("ECHO_READY_AFTER", "5s"),
+            ("ECHO_UNHEALTHY_AFTER", "10m"),
         ];
         let c = config(&[], &env);
+        assert!(c.served_by);
+        assert_eq!(
+            c.faults,
+            Faults {
+                delay: Some(Duration::from_millis(250)),
+                error_rate: ErrorRate::parse("0.5").unwrap(),
+                ready_after: Some(Duration::from_secs(5)),
+                unhealthy_after: Some(Duration::from_secs(600)),
+            }
+        );
         assert_eq!(c.log_format, LogFormat::Json);
         assert_eq!(c.shutdown_delay, Duration::from_secs(3));
         assert_eq!(c.shutdown_timeout, Duration::from_secs(7));
@@ -775,6 +877,12 @@ mod tests {
             (&["-shutdown-delay=5"], "invalid value \"5\" for flag -shutdown-delay: missing unit"),
             (&["-max-connections=0"], "invalid value \"0\" for flag -max-connections: must be between 1"),
             (&["-tls-cert=a.pem"], "-tls-cert and -tls-key must be given together"),
+            (&["-served-by=maybe"], "invalid boolean value \"maybe\" for -served-by: parse error"),
+            (&["-delay=1"], "invalid value \"1\" for flag -delay: missing unit"),
+            (&["-error-rate=1.01"], "invalid value \"1.01\" for flag -error-rate: must be between 0 and 1"),
+            (&["-error-rate=0.5%"], "invalid value \"0.5%\" for flag -error-rate: parse error"),
+            (&["-unhealthy-after=-1m"], "invalid value \"-1m\" for flag -unhealthy-after: invalid duration"),
+            (&["-ready-after=1m", "-unhealthy-after=1m"], "-ready-after must be shorter than -unhealthy-after"),
             (&["-bogus"], "flag provided but not defined: -bogus"),
         ] {
             let mut full = vec!["-text=x"];

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use http_echo::config::{self, Command, Config};
 use http_echo::listener;
+use http_echo::served_by::{self, Replica};
 use http_echo::server::{DrainTimedOut, Server};
 use http_echo::telemetry::{self, AccessLog};
 use http_echo::{healthcheck, shutdown, signals, version, watch};
@@ -55,6 +56,8 @@ fn serve(config: &Config) -> i32 {
             ));
         }
     }
+    // Before the runtime: reading the task metadata blocks, for a bounded time.
+    let served_by = config.served_by.then(name_this_replica);
     let runtime = match build_runtime() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -64,7 +67,7 @@ fn serve(config: &Config) -> i32 {
     };
     let code = runtime.block_on(async {
         let (log, writer) = AccessLog::stdout(config.log_format);
-        let server = match Server::new(config, log) {
+        let server = match Server::new(config, served_by.as_ref(), log) {
             Ok(server) => server,
             Err(error) => {
                 telemetry::error(&error);
@@ -99,6 +102,25 @@ fn serve(config: &Config) -> i32 {
     // Connections still open after a timed-out drain are abandoned, not awaited.
     runtime.shutdown_background();
     code
+}
+
+/// `-served-by`: finds the replica's name, once, and says in one line on stderr
+/// what it is and where it came from (and why, when a source failed).
+fn name_this_replica() -> Replica {
+    let identity = served_by::identify(
+        &|name| std::env::var(name).ok(),
+        served_by::METADATA_TIMEOUT,
+    );
+    let named = format!(
+        "naming this replica from {}: {}",
+        identity.source,
+        identity.replica.as_str()
+    );
+    match &identity.fallback {
+        Some(why) => telemetry::warn(&format!("-served-by: {why}; {named}")),
+        None => telemetry::info(&format!("-served-by: {named}")),
+    }
+    identity.replica
 }
 
 /// `server is listening on :5678`, the listen flag as given (as upstream). With

@@ -13,6 +13,7 @@ use tokio_rustls::TlsAcceptor;
 use crate::config::Config;
 use crate::http1;
 use crate::listener::go_error_text;
+use crate::served_by::Replica;
 use crate::shared::Shared;
 use crate::shutdown::ShutdownSignal;
 use crate::telemetry::{self, AccessLog};
@@ -32,14 +33,20 @@ pub struct Server {
 pub struct DrainTimedOut;
 
 impl Server {
-    /// Fails when the TLS certificate or key cannot be loaded.
-    pub fn new(config: &Config, log: AccessLog) -> Result<Server, String> {
+    /// `served_by`: the replica's name for `X-Served-By`, found by
+    /// [`crate::served_by::identify`] when `-served-by` is on. Fails when the TLS
+    /// certificate or key cannot be loaded.
+    pub fn new(
+        config: &Config,
+        served_by: Option<&Replica>,
+        log: AccessLog,
+    ) -> Result<Server, String> {
         let tls = match &config.tls {
             Some(files) => Some(TlsAcceptor::from(tls::server_config(files)?)),
             None => None,
         };
         Ok(Server {
-            shared: Arc::new(Shared::new(config, log)),
+            shared: Arc::new(Shared::new(config, served_by, log)),
             tls,
             max_connections: config.max_connections,
             shutdown_delay: config.shutdown_delay,

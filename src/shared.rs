@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::app::App;
 use crate::config::Config;
+use crate::served_by::Replica;
 use crate::shutdown::ShutdownState;
 use crate::telemetry::AccessLog;
 
@@ -27,9 +28,14 @@ pub struct Limits {
 }
 
 impl Shared {
-    pub fn new(config: &Config, log: AccessLog) -> Shared {
+    /// `served_by`: the replica's name, when `-served-by` is on.
+    pub fn new(config: &Config, served_by: Option<&Replica>, log: AccessLog) -> Shared {
+        let log = match served_by {
+            Some(replica) => log.serving_as(replica.as_str()),
+            None => log,
+        };
         Shared {
-            app: App::new(&config.text, config.status_code),
+            app: App::with(&config.text, config.status_code, served_by, config.faults),
             limits: Limits {
                 header_read_timeout: config.header_read_timeout,
                 idle_timeout: config.idle_timeout,

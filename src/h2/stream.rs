@@ -1,8 +1,9 @@
 //! One HTTP/2 stream: its request body read and discarded under the same limits
-//! as HTTP/1's, then its answer from the app's replies, and its log line
-//! (proto `HTTP/2.0`).
+//! as HTTP/1's, then its answer from the app's replies (held first for
+//! `-delay`), and its log line (proto `HTTP/2.0`).
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -15,6 +16,7 @@ use crate::app::Reply;
 use crate::clock;
 use crate::http1::{percent_decode, MALFORMED_PERCENT_ENCODING};
 use crate::shared::Shared;
+use crate::shutdown::ShutdownState;
 use crate::telemetry::Entry;
 
 /// Answers one request.
@@ -51,6 +53,9 @@ pub async fn respond(
     let reply = shared
         .app
         .reply(parts.method.as_str(), &path, shared.shutdown.phase());
+    if let Some(delay) = reply.delay {
+        hold(delay, &shared.shutdown).await;
+    }
     let response = answer(reply, head_only);
 
     if reply.logged && shared.log.is_enabled() {
@@ -73,6 +78,15 @@ pub async fn respond(
         });
     }
     response
+}
+
+/// `-delay`: waits `delay`, or until the drain starts if that is sooner, so that
+/// shutdown stays bounded.
+async fn hold(delay: Duration, shutdown: &ShutdownState) {
+    let drain = shutdown.drain_started();
+    if !shutdown.is_draining() {
+        let _ = tokio::time::timeout(delay, drain).await;
+    }
 }
 
 fn header_bytes<'h>(headers: &'h hyper::HeaderMap, name: &str) -> &'h [u8] {

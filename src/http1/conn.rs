@@ -130,7 +130,8 @@ struct Connection<'a, S> {
     carry: Vec<u8>,
     /// Response bytes the socket has not taken yet.
     unwritten: Vec<u8>,
-    /// A request whose body is still arriving; boxed because it is rare.
+    /// A request not answered yet: its body is still arriving, or `-delay`
+    /// holds its answer. Boxed because it is rare.
     pending: Option<Box<PendingRequest<'a>>>,
     /// When the first byte of the current request head arrived.
     head_started: Option<Instant>,
@@ -140,9 +141,9 @@ struct Connection<'a, S> {
 }
 
 /// The request fields the answer and the log need, copied out of the read buffer
-/// because the body is still arriving.
+/// because the answer cannot be written yet.
 struct PendingRequest<'a> {
-    body: BodyReader,
+    waiting_for: WaitingFor,
     reply: &'a Reply,
     keep_alive: bool,
     started: Instant,
@@ -153,6 +154,16 @@ struct PendingRequest<'a> {
     user_agent: Vec<u8>,
     forwarded_for: Vec<u8>,
     trace_id: Vec<u8>,
+}
+
+/// What a pending request waits for.
+enum WaitingFor {
+    /// The rest of its body.
+    Body(BodyReader),
+    /// `-delay`: its answer is held until this instant, or until the drain
+    /// starts. Nothing more is read meanwhile: requests sent behind it wait in
+    /// the socket's buffer, as they must be answered after it.
+    Delay(Instant),
 }
 
 /// A request as the answer and the log see it, borrowed from a head or a
@@ -239,7 +250,20 @@ impl<'a, S: Transport> Connection<'a, S> {
             if self.is_idle() && self.shared.shutdown.is_draining() {
                 return Poll::Ready(());
             }
-            match self.read_and_answer(cx) {
+            let released = match self.held_until() {
+                None => None,
+                Some(due) => {
+                    // The drain ends the wait at once, so that shutdown stays bounded.
+                    let waiting = !self.shared.shutdown.is_draining()
+                        && drain.as_mut().poll(cx).is_pending()
+                        && self.poll_until(cx, timer.as_mut(), |_| due).is_pending();
+                    if waiting {
+                        return Poll::Pending;
+                    }
+                    self.pending.take()
+                }
+            };
+            match self.read_and_answer(cx, released) {
                 Step::Again => continue,
                 Step::Close => return Poll::Ready(()),
                 Step::Wait => {
@@ -265,25 +289,44 @@ impl<'a, S: Transport> Connection<'a, S> {
             && self.closing == Closing::No
     }
 
-    /// Reads once and answers every complete request in what arrived.
-    fn read_and_answer(&mut self, cx: &mut Context<'_>) -> Step {
+    /// Reads once and answers every complete request in what arrived. Or, with
+    /// `released` (a request whose answer `-delay` held, now due), answers it
+    /// and then the requests carried behind it, without reading.
+    fn read_and_answer(
+        &mut self,
+        cx: &mut Context<'_>,
+        released: Option<Box<PendingRequest<'a>>>,
+    ) -> Step {
         BUFFERS.with(|cell| {
             let mut buffers = cell.borrow_mut();
             let ThreadBuffers { input, output } = &mut *buffers;
-            let mut read_buf = ReadBuf::new(input);
-            match Pin::new(&mut self.io).poll_read(cx, &mut read_buf) {
-                Poll::Pending => return Step::Wait,
-                Poll::Ready(Err(_)) => return Step::Close,
-                Poll::Ready(Ok(())) => {}
-            }
-            let n = read_buf.filled().len();
-            if n == 0 {
-                // The client closed. A half-sent request gets no answer: there is
-                // nobody left to read it.
-                return Step::Close;
-            }
-            self.last_active = Instant::now();
-            output.clear();
+            let n = match released {
+                None => {
+                    let mut read_buf = ReadBuf::new(input);
+                    match Pin::new(&mut self.io).poll_read(cx, &mut read_buf) {
+                        Poll::Pending => return Step::Wait,
+                        Poll::Ready(Err(_)) => return Step::Close,
+                        Poll::Ready(Ok(())) => {}
+                    }
+                    let n = read_buf.filled().len();
+                    if n == 0 {
+                        // The client closed. A half-sent request gets no answer:
+                        // there is nobody left to read it.
+                        return Step::Close;
+                    }
+                    self.last_active = Instant::now();
+                    output.clear();
+                    n
+                }
+                Some(held) => {
+                    // The connection was busy until now: its timeouts count from here.
+                    self.last_active = Instant::now();
+                    output.clear();
+                    let request = RequestView::of_pending(&held);
+                    self.answer(&request, held.reply, held.keep_alive, held.started, output);
+                    0
+                }
+            };
             if self.carry.is_empty() {
                 let used = self.consume(&input[..n], output);
                 self.carry.extend_from_slice(&input[used..n]);
@@ -292,7 +335,8 @@ impl<'a, S: Transport> Connection<'a, S> {
                 carry.extend_from_slice(&input[..n]);
                 let used = self.consume(&carry, output);
                 carry.drain(..used);
-                // Keep the allocation only while a head is still arriving.
+                // Keep the allocation only while a head is still arriving, or
+                // requests wait behind a held answer.
                 if !carry.is_empty() {
                     self.carry = carry;
                 }
@@ -304,14 +348,27 @@ impl<'a, S: Transport> Connection<'a, S> {
         })
     }
 
+    /// When the answer `-delay` holds is due, if one is held.
+    fn held_until(&self) -> Option<Instant> {
+        match self.pending.as_deref()?.waiting_for {
+            WaitingFor::Delay(due) => Some(due),
+            WaitingFor::Body(_) => None,
+        }
+    }
+
     /// Handles requests at the front of `input`; returns how many bytes were
-    /// used. What is left is the start of a head that has not fully arrived.
+    /// used. What is left is the start of a head that has not fully arrived,
+    /// or requests that wait behind an answer `-delay` holds.
     fn consume(&mut self, input: &[u8], out: &mut Vec<u8>) -> usize {
         let limits = self.shared.limits;
         let mut used = 0;
         while self.closing == Closing::No {
             if let Some(pending) = self.pending.as_mut() {
-                match pending.body.feed(
+                let WaitingFor::Body(body) = &mut pending.waiting_for else {
+                    // Held: what follows waits until the answer is written.
+                    return used;
+                };
+                match body.feed(
                     &input[used..],
                     limits.max_body_bytes,
                     limits.max_header_bytes,
@@ -319,7 +376,9 @@ impl<'a, S: Transport> Connection<'a, S> {
                     Progress::NeedMore => return input.len(),
                     Progress::Done(n) => {
                         used += n;
-                        if let Some(pending) = self.pending.take() {
+                        if let Some(delay) = pending.reply.delay {
+                            pending.waiting_for = WaitingFor::Delay(self.last_active + delay);
+                        } else if let Some(pending) = self.pending.take() {
                             let request = RequestView::of_pending(&pending);
                             self.answer(
                                 &request,
@@ -375,31 +434,33 @@ impl<'a, S: Transport> Connection<'a, S> {
             .shared
             .app
             .reply(head.method, &head.path, self.shared.shutdown.phase());
-        let keep_alive = head.keep_alive;
-        match BodyReader::new(head.framing) {
-            None => {
+        let waiting_for = match (BodyReader::new(head.framing), reply.delay) {
+            (None, None) => {
                 let started = self.last_active;
-                self.answer(&RequestView::of_head(head), reply, keep_alive, started, out);
+                let request = RequestView::of_head(head);
+                return self.answer(&request, reply, head.keep_alive, started, out);
             }
-            Some(body) => {
+            (None, Some(delay)) => WaitingFor::Delay(self.last_active + delay),
+            (Some(body), _) => {
                 if head.expects_continue {
                     out.extend_from_slice(CONTINUE);
                 }
-                self.pending = Some(Box::new(PendingRequest {
-                    body,
-                    reply,
-                    keep_alive,
-                    started: self.last_active,
-                    minor_version: head.minor_version,
-                    method: head.method.to_owned(),
-                    path: head.path.to_vec(),
-                    host: head.host.to_vec(),
-                    user_agent: head.user_agent.to_vec(),
-                    forwarded_for: head.forwarded_for.to_vec(),
-                    trace_id: head.trace_id.to_vec(),
-                }));
+                WaitingFor::Body(body)
             }
-        }
+        };
+        self.pending = Some(Box::new(PendingRequest {
+            waiting_for,
+            reply,
+            keep_alive: head.keep_alive,
+            started: self.last_active,
+            minor_version: head.minor_version,
+            method: head.method.to_owned(),
+            path: head.path.to_vec(),
+            host: head.host.to_vec(),
+            user_agent: head.user_agent.to_vec(),
+            forwarded_for: head.forwarded_for.to_vec(),
+            trace_id: head.trace_id.to_vec(),
+        }));
     }
 
     fn answer(
@@ -520,18 +581,28 @@ impl<'a, S: Transport> Connection<'a, S> {
     /// once when needed; when the deadline moved later (the usual case: another
     /// request arrived) the timer fires early and is re-armed then, so requests
     /// never touch the timer wheel.
-    fn poll_deadline(&mut self, cx: &mut Context<'_>, mut timer: Pin<&mut Sleep>) -> Poll<()> {
-        let deadline = self.deadline();
-        if deadline < timer.deadline() {
-            timer.as_mut().reset(deadline);
+    fn poll_deadline(&self, cx: &mut Context<'_>, timer: Pin<&mut Sleep>) -> Poll<()> {
+        self.poll_until(cx, timer, Self::deadline)
+    }
+
+    /// Ready when `deadline` (asked again each time the timer fires) has passed.
+    fn poll_until(
+        &self,
+        cx: &mut Context<'_>,
+        mut timer: Pin<&mut Sleep>,
+        deadline: impl Fn(&Self) -> Instant,
+    ) -> Poll<()> {
+        let due = deadline(self);
+        if due < timer.deadline() {
+            timer.as_mut().reset(due);
         }
         loop {
             ready!(timer.as_mut().poll(cx));
-            let deadline = self.deadline();
-            if Instant::now() >= deadline {
+            let due = deadline(self);
+            if Instant::now() >= due {
                 return Poll::Ready(());
             }
-            timer.as_mut().reset(deadline);
+            timer.as_mut().reset(due);
         }
     }
 

@@ -8,7 +8,7 @@
 //! `{"time":"2026-11-26T13:11:05.123Z","method":"GET","path":"/a","proto":"HTTP/1.1",
 //! "status":200,"bytes":12,"duration_ms":0.041,"remote":"127.0.0.1:50312",
 //! "host":"localhost:5678","user_agent":"curl/8.5.0","x_forwarded_for":"",
-//! "x_amzn_trace_id":""}`
+//! "x_amzn_trace_id":""}`; with `-served-by`, a last field `"served_by":"task=..."`.
 
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
@@ -42,6 +42,9 @@ pub struct Entry<'a> {
 pub struct AccessLog {
     format: LogFormat,
     buffer: Option<Arc<Buffer>>,
+    /// What ends every JSON line before its `}`: empty, or with `-served-by` the
+    /// `,"served_by":"..."` field, written once here rather than per line.
+    json_tail: Arc<[u8]>,
 }
 
 impl AccessLog {
@@ -64,6 +67,7 @@ impl AccessLog {
             AccessLog {
                 format,
                 buffer: Some(buffer),
+                json_tail: Arc::from(&b""[..]),
             },
             Some(writer),
         )
@@ -74,7 +78,17 @@ impl AccessLog {
         AccessLog {
             format: LogFormat::Off,
             buffer: None,
+            json_tail: Arc::from(&b""[..]),
         }
+    }
+
+    /// Names the replica in every JSON line (`served_by`); the text line stays
+    /// upstream's.
+    pub fn serving_as(mut self, replica: &str) -> AccessLog {
+        let mut tail = b",\"served_by\":".to_vec();
+        write_json_string(&mut tail, replica.as_bytes());
+        self.json_tail = Arc::from(tail);
+        self
     }
 
     /// False when the format is `off`: callers skip building entries.
@@ -86,7 +100,7 @@ impl AccessLog {
         let Some(buffer) = &self.buffer else { return };
         match self.format {
             LogFormat::Text => buffer.append(|out| write_text(out, entry)),
-            LogFormat::Json => buffer.append(|out| write_json(out, entry)),
+            LogFormat::Json => buffer.append(|out| write_json(out, entry, &self.json_tail)),
             LogFormat::Off => {}
         }
     }
@@ -115,7 +129,8 @@ fn write_text(out: &mut Vec<u8>, e: &Entry<'_>) {
     out.push(b'\n');
 }
 
-fn write_json(out: &mut Vec<u8>, e: &Entry<'_>) {
+/// `tail` goes after the last field, before the closing brace.
+fn write_json(out: &mut Vec<u8>, e: &Entry<'_>, tail: &[u8]) {
     out.extend_from_slice(b"{\"time\":\"");
     clock::with_now(|second, millis| {
         out.extend_from_slice(&second.utc_iso);
@@ -152,6 +167,7 @@ fn write_json(out: &mut Vec<u8>, e: &Entry<'_>) {
     write_json_string(out, e.forwarded_for);
     out.extend_from_slice(b",\"x_amzn_trace_id\":");
     write_json_string(out, e.trace_id);
+    out.extend_from_slice(tail);
     out.extend_from_slice(b"}\n");
 }
 
@@ -242,7 +258,7 @@ mod tests {
         e.user_agent = b"say \"hi\"\\\x01\xff";
         e.remote = "[2001:db8::1]:443".parse().unwrap();
         let mut out = Vec::new();
-        write_json(&mut out, &e);
+        write_json(&mut out, &e, b"");
         let line = String::from_utf8(out).unwrap();
         assert!(line.ends_with("}\n"));
         assert!(line.starts_with("{\"time\":\""));

@@ -17,8 +17,8 @@ use std::time::Instant;
 use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, ClientConnection, StreamOwned};
 
+use crate::app::{APP_VERSION_HEADER, SERVED_BY_HEADER};
 use crate::url::Url;
-use crate::version::VERSION;
 
 /// Why a request got no answer, or no usable one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -153,7 +153,7 @@ pub struct Client {
 impl Client {
     /// `tls` is used when the URL is https. Fails when the host is not a valid
     /// TLS server name (config checks that first).
-    pub fn new(url: Url, tls: Arc<ClientConfig>) -> Result<Client, String> {
+    pub fn new(url: Url, tls: Arc<ClientConfig>, user_agent: &str) -> Result<Client, String> {
         let tls = if url.tls {
             let name = ServerName::try_from(url.host.clone())
                 .map_err(|e| format!("{:?} is not a host name: {e}", url.host))?;
@@ -163,7 +163,7 @@ impl Client {
         };
         let request = |extra: &str| {
             format!(
-                "GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: http-echo-watch/{VERSION}\r\n{extra}\r\n",
+                "GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: {user_agent}\r\n{extra}\r\n",
                 url.path, url.authority
             )
             .into_bytes()
@@ -556,11 +556,6 @@ fn parse_head(bytes: &[u8]) -> Result<Option<Head>, Failure> {
     }))
 }
 
-/// The version of the server that answered, as http-echo sends it.
-pub const APP_VERSION_HEADER: &str = "X-App-Version";
-/// The replica that answered, as http-echo's `-served-by` sends it.
-pub const SERVED_BY_HEADER: &str = "X-Served-By";
-
 fn has_token(list: &str, token: &str) -> bool {
     list.split(',')
         .any(|item| item.trim().eq_ignore_ascii_case(token))
@@ -631,7 +626,7 @@ mod tests {
                 let _ = tcp.write_all(answer);
             }
         });
-        Client::new(url, Arc::new(crate::client_tls::unverified())).unwrap()
+        Client::new(url, Arc::new(crate::client_tls::unverified()), "test").unwrap()
     }
 
     fn soon() -> Instant {

@@ -12,7 +12,8 @@
 //! is measured at the rate they arrive. Each request runs on its own thread and
 //! reports to the sending loop, which alone counts.
 
-mod exchange;
+// The HTTP/1 client is also what -served-by reads the ECS task metadata with.
+pub(crate) mod exchange;
 mod expect;
 mod latency;
 mod summary;
@@ -52,13 +53,15 @@ enum Message {
 /// Runs the watch and returns the exit code: 0 when every request succeeded, 1
 /// when one failed, none was sent, or the watch could not start.
 pub fn run(watch: &Watch) -> i32 {
-    let client = match tls_config(watch).and_then(|tls| Client::new(watch.url.clone(), tls)) {
-        Ok(client) => Arc::new(client),
-        Err(error) => {
-            telemetry::error(&format!("cannot watch {}: {error}", url_text(watch)));
-            return 1;
-        }
-    };
+    let user_agent = format!("http-echo-watch/{}", crate::version::VERSION);
+    let client =
+        match tls_config(watch).and_then(|tls| Client::new(watch.url.clone(), tls, &user_agent)) {
+            Ok(client) => Arc::new(client),
+            Err(error) => {
+                telemetry::error(&format!("cannot watch {}: {error}", url_text(watch)));
+                return 1;
+            }
+        };
     let (messages, inbox) = mpsc::channel();
     if let Err(error) = stop_on_signals(messages.clone()) {
         telemetry::error(&format!("failed to install signal handlers: {error}"));

@@ -1,6 +1,6 @@
 //! Integration tests: one binary, one module per area. The in-process tests run
 //! the real server on a port-0 listener; the `cli`, `signals`, `probe` and `watch`
-//! modules run the real binary.
+//! modules run the real binary, and `served_by` and `faults` both.
 
 mod support;
 
@@ -15,6 +15,7 @@ mod parity;
 mod probe;
 mod protocol;
 mod robustness;
+mod served_by;
 mod signals;
 mod tls;
 mod watch;

@@ -1,15 +1,20 @@
 //! One reply for both protocols: for every endpoint and state, an HTTP/2 answer
 //! carries exactly the header fields, status and body of the HTTP/1.1 answer
-//! (less `Connection`, which HTTP/2 forbids).
+//! (less `Connection`, which HTTP/2 forbids), with the opt-in flags off and on.
+//! With them off, every HTTP/1 answer is pinned byte for byte: upstream's.
 
 use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty, Full};
+use http_echo::config::{self, Command};
+use http_echo::faults::{ErrorRate, Faults};
+use http_echo::served_by::Replica;
+use http_echo::version::VERSION;
 use hyper::client::conn::http2::SendRequest;
 use tokio::io::AsyncWriteExt;
 
-use crate::support::{config, Client, H2Body, TestCertificate, TestServer};
+use crate::support::{config, exchange_until_close, Client, H2Body, TestCertificate, TestServer};
 
 /// What a comparison looks at: status, header fields (sorted, `Date` by
 /// presence only) and body.
@@ -97,6 +102,35 @@ fn h2_request(method: &str, target: &str, body: &'static [u8]) -> hyper::Request
         .unwrap()
 }
 
+/// Every endpoint over both protocols, each answer checked by `check`.
+async fn compare_every_endpoint(
+    server: &TestServer,
+    cert: &TestCertificate,
+    statuses: [u16; 8],
+    check: impl Fn(&Answer),
+) {
+    let mut h2 = cert.h2_client(server.addr).await;
+    for ((method, path, body), status) in [
+        ("GET", "/", &b""[..]),
+        ("GET", "/health", b""),
+        ("HEAD", "/", b""),
+        ("HEAD", "/health", b""),
+        ("POST", "/any", b"0123456789"),
+        ("POST", "/", b"0123456789+"),
+        ("GET", "/%zz", b""),
+        ("CONNECT", "localhost:443", b""),
+    ]
+    .into_iter()
+    .zip(statuses)
+    {
+        let one = over_http1(cert, server, &format!("{method} {path} HTTP/1.1"), body).await;
+        let two = over_http2(&mut h2, h2_request(method, path, body)).await;
+        assert_eq!(one.status, status, "{method} {path}: {one:?}");
+        assert_eq!(one, two, "{method} {path}");
+        check(&one);
+    }
+}
+
 #[tokio::test]
 async fn every_endpoint_answers_alike_over_http1_and_http2() {
     let cert = TestCertificate::new("parity");
@@ -104,22 +138,93 @@ async fn every_endpoint_answers_alike_over_http1_and_http2() {
     cfg.tls = Some(cert.files.clone());
     cfg.max_body_bytes = 10;
     let server = TestServer::start(cfg).await;
-    let mut h2 = cert.h2_client(server.addr).await;
+    let statuses = [200, 200, 200, 200, 200, 413, 400, 404];
+    compare_every_endpoint(&server, &cert, statuses, |answer| {
+        assert!(!answer.fields.iter().any(|(name, _)| name == "x-served-by"));
+    })
+    .await;
+}
 
-    for (method, path, body, status) in [
-        ("GET", "/", &b""[..], 200),
-        ("GET", "/health", b"", 200),
-        ("HEAD", "/", b"", 200),
-        ("HEAD", "/health", b"", 200),
-        ("POST", "/any", b"0123456789", 200),
-        ("POST", "/", b"0123456789+", 413),
-        ("GET", "/%zz", b"", 400),
-        ("CONNECT", "localhost:443", b"", 404),
+#[tokio::test]
+async fn with_every_new_flag_on_both_protocols_still_answer_alike() {
+    let cert = TestCertificate::new("parity-flags");
+    let mut cfg = config("same\tboth ways");
+    cfg.tls = Some(cert.files.clone());
+    cfg.max_body_bytes = 10;
+    cfg.served_by = true;
+    // Every echo fails, /health says it is starting, and each answer but
+    // /health waits a little.
+    cfg.faults = Faults {
+        delay: Some(Duration::from_millis(5)),
+        error_rate: ErrorRate::parse("1").unwrap(),
+        ready_after: Some(Duration::from_secs(3600)),
+        unhealthy_after: None,
+    };
+    let replica = Replica::from_pairs(&[("task", "abc"), ("az", "us-east-1b")]);
+    let server = TestServer::serving_as(cfg, Some(&replica)).await;
+    let statuses = [503, 503, 503, 503, 503, 413, 400, 404];
+    compare_every_endpoint(&server, &cert, statuses, |answer| {
+        let served_by = (
+            "x-served-by".to_owned(),
+            "task=abc az=us-east-1b".to_owned(),
+        );
+        assert!(answer.fields.contains(&served_by), "{answer:?}");
+    })
+    .await;
+}
+
+/// The configuration the binary would run with for `args`: every flag not
+/// given at its default, as parsed.
+fn parsed_config(args: &[&str]) -> http_echo::config::Config {
+    let args = args.iter().map(|arg| arg.to_string());
+    match config::from_args("http-echo", args, |_| None) {
+        Ok(Command::Serve(config)) => config,
+        other => panic!("not a server configuration: {other:?}"),
+    }
+}
+
+/// `Date: <29 characters>` becomes `Date: <date>`.
+fn mask_date(answer: &[u8]) -> String {
+    let text = String::from_utf8(answer.to_vec()).unwrap();
+    let at = text.find("\r\nDate: ").expect("a Date field") + "\r\nDate: ".len();
+    assert_eq!(text[at + 29..].find("\r\n"), Some(0), "{text}");
+    format!("{}<date>{}", &text[..at], &text[at + 29..])
+}
+
+#[tokio::test]
+async fn without_the_new_flags_every_answer_is_unchanged_byte_for_byte() {
+    let cfg = parsed_config(&["-listen=127.0.0.1:0", "-text=same", "-max-body-bytes=4"]);
+    let server = TestServer::start(cfg).await;
+    let fields = format!("X-App-Name: http-echo\r\nX-App-Version: {VERSION}\r\n");
+    let text = "Content-Type: text/plain; charset=utf-8\r\n";
+    for (request, answer) in [
+        (
+            "GET /a?b HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n".to_owned(),
+            format!("HTTP/1.1 200 OK\r\n{fields}{text}Content-Length: 5\r\nDate: <date>\r\nConnection: close\r\n\r\nsame\n"),
+        ),
+        (
+            "HEAD / HTTP/1.0\r\n\r\n".to_owned(),
+            format!("HTTP/1.0 200 OK\r\n{fields}{text}Content-Length: 5\r\nDate: <date>\r\n\r\n"),
+        ),
+        (
+            "GET /health HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n".to_owned(),
+            format!("HTTP/1.1 200 OK\r\n{fields}{text}Content-Length: 16\r\nDate: <date>\r\nConnection: close\r\n\r\n{{\"status\":\"ok\"}}\n"),
+        ),
+        (
+            "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\n12345".to_owned(),
+            format!("HTTP/1.1 413 Request Entity Too Large\r\n{fields}{text}Content-Length: 28\r\nDate: <date>\r\nConnection: close\r\n\r\n413 Request Entity Too Large"),
+        ),
+        (
+            "GET /%zz HTTP/1.1\r\nHost: h\r\n\r\n".to_owned(),
+            format!("HTTP/1.1 400 Bad Request\r\n{fields}{text}Content-Length: 43\r\nDate: <date>\r\nConnection: close\r\n\r\n400 Bad Request: malformed percent-encoding"),
+        ),
+        (
+            "CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\n\r\n".to_owned(),
+            format!("HTTP/1.1 404 Not Found\r\n{fields}X-Content-Type-Options: nosniff\r\n{text}Content-Length: 19\r\nDate: <date>\r\nConnection: close\r\n\r\n404 page not found\n"),
+        ),
     ] {
-        let one = over_http1(&cert, &server, &format!("{method} {path} HTTP/1.1"), body).await;
-        let two = over_http2(&mut h2, h2_request(method, path, body)).await;
-        assert_eq!(one.status, status, "{method} {path}: {one:?}");
-        assert_eq!(one, two, "{method} {path}");
+        let got = exchange_until_close(server.addr, request.as_bytes()).await;
+        assert_eq!(mask_date(&got), answer, "{request:?}");
     }
 }
 

@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http_body_util::combinators::BoxBody;
 use http_echo::config::{Config, LogFormat, TlsFiles};
+use http_echo::faults::Faults;
+use http_echo::served_by::Replica;
 use http_echo::server::{DrainTimedOut, Server};
 use http_echo::shutdown::{self, ShutdownTrigger};
 use http_echo::telemetry::{AccessLog, LogWriter};
@@ -42,6 +44,8 @@ pub fn config(text: &str) -> Config {
         max_body_bytes: 10 << 20,
         max_connections: 1024,
         tls: None,
+        served_by: false,
+        faults: Faults::default(),
     }
 }
 
@@ -97,9 +101,15 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start(config: Config) -> TestServer {
+        TestServer::serving_as(config, None).await
+    }
+
+    /// A server naming itself `served_by` (as `-served-by` does with the name
+    /// it found).
+    pub async fn serving_as(config: Config, served_by: Option<&Replica>) -> TestServer {
         let log = Captured::default();
         let (access_log, writer) = AccessLog::to_writer(config.log_format, Box::new(log.clone()));
-        let server = Server::new(&config, access_log).expect("server setup");
+        let server = Server::new(&config, served_by, access_log).expect("server setup");
         let listener = http_echo::listener::bind(&config.listen).expect("bind");
         let addr = listener.local_addr().unwrap();
         let (trigger, signal) = shutdown::channel();

@@ -267,8 +267,9 @@ fn a_new_version_behind_the_same_port_is_seen_and_sigterm_ends_the_watch() {
 
 #[test]
 fn replicas_are_recorded_from_x_served_by() {
-    // http-echo sends no X-Served-By yet: a minimal server on 127.0.0.1 plays two
-    // replicas in turn, one answer per connection, for a bounded number of them.
+    // Two replicas behind one address need a balancer: a minimal server on
+    // 127.0.0.1 plays two in turn, one answer per connection, for a bounded
+    // number of them.
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     std::thread::spawn(move || {
@@ -302,6 +303,34 @@ fn replicas_are_recorded_from_x_served_by() {
     // No X-App-Version header: the version is null, the text is still there.
     assert_eq!(summary["versions"][0]["app_version"], Value::Null);
     assert_eq!(summary["versions"][0]["text"], "ok");
+}
+
+#[test]
+fn a_server_failing_half_its_answers_fails_half_the_watch() {
+    let (_server, addr) = Binary::serve(
+        &["-text=flaky", "-error-rate=0.5", "-served-by"],
+        &[("POD_NAME", "web-1")],
+    );
+    let (code, summary, _) = watch(&format!("http://{addr}/"), "1s", &["-watch-rate=40"]);
+    assert_eq!(code, 1);
+    let requests = count(&summary["requests"]);
+    assert!(requests >= 10, "{summary}");
+    // The server fails every second answer it gives, so of the watch's
+    // requests (its only ones) exactly half, rounded down.
+    let half = requests / 2;
+    assert_eq!(count(&summary["failed"]), half, "{summary}");
+    assert_eq!(count(&summary["failures"]["status_5xx"]["503"]), half);
+    assert_failures_add_up(&summary);
+    // One version, the same text either way, and the replica that answered.
+    let versions = summary["versions"].as_array().unwrap();
+    assert_eq!(versions.len(), 1, "{summary}");
+    assert_eq!(versions[0]["text"], "flaky");
+    assert_eq!(count(&versions[0]["failed"]), half);
+    let replicas = summary["served_by"].as_array().unwrap();
+    assert_eq!(replicas.len(), 1, "{summary}");
+    assert_eq!(replicas[0]["served_by"], "pod=web-1");
+    assert_eq!(count(&replicas[0]["requests"]), requests);
+    assert_eq!(count(&replicas[0]["failed"]), half);
 }
 
 #[test]

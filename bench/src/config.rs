@@ -7,7 +7,7 @@ usage: http-echo-bench [options]      (normally run through scripts/bench)
 
 Measures http-echo against nginx: the server pinned to CPU 0, wrk and this harness
 pinned to CPU 1, interleaved rounds, medians. Prints a table with ratios to nginx and
-a verdict per target of issue 3, and writes the raw figures as JSON.
+a verdict per performance target, and writes the raw figures as JSON.
 
 options:
   --smoke                   short end-to-end run (1 round of 1 s, 1000 idle

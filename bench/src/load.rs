@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use crate::server::RunningServer;
 use crate::{procfs, sys, Result};
 
-/// One kind of load, as the issue lists them.
+/// One kind of load, as the report lists them.
 pub struct Scenario {
     /// The name in the JSON results.
     pub key: &'static str,

@@ -1,6 +1,6 @@
 //! http-echo-bench: measures our server against nginx on this machine, the server
 //! pinned to one CPU and the load generator (and this harness) to the other, and
-//! reports medians, ratios to nginx and a verdict per target of issue 3.
+//! reports medians, ratios to nginx and a verdict per performance target.
 //!
 //! The phases run in this order so that each starts from a quiet machine: sizes;
 //! exec to first 200 (servers started alternately); memory (idle RSS, then idle

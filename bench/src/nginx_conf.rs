@@ -1,4 +1,4 @@
-//! The nginx configuration the issue names as the reference: one worker, access log
+//! The reference nginx configuration: one worker, access log
 //! off, `return 200` with the same body our server sends, keep-alive limits high enough
 //! that nginx never closes a benchmark connection, and room for the idle connections.
 //! Every path is inside the run's own directory, so nothing under /etc or /var is used.

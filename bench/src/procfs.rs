@@ -66,8 +66,8 @@ pub fn cpu_ticks(pids: &[i32]) -> u64 {
 }
 
 /// Sum of resident set sizes (VmRSS), in bytes, over `pids`. Pages that two processes
-/// share (nginx's master and worker) count once for each, as `ps` and the issue's
-/// reference figures count them.
+/// share (nginx's master and worker) count once for each, as `ps` counts
+/// them.
 pub fn rss_bytes(pids: &[i32]) -> u64 {
     pids.iter()
         .filter_map(|&pid| {

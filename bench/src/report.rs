@@ -211,9 +211,12 @@ pub fn table(results: &Results, targets: &[TargetResult]) -> String {
 
     let _ = writeln!(out);
     if results.smoke {
-        let _ = writeln!(out, "targets (issue 3): not judged in a smoke run");
+        let _ = writeln!(out, "performance targets: not judged in a smoke run");
     } else {
-        let _ = writeln!(out, "targets (issue 3), ours with its text access log on:");
+        let _ = writeln!(
+            out,
+            "performance targets, ours with its text access log on:"
+        );
     }
     for target in targets {
         let mark = if target.reliable { "" } else { "*" };

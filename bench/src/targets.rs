@@ -1,4 +1,4 @@
-//! The targets of issue 3 and their verdicts against one run's medians. Our server is
+//! The performance targets and their verdicts against one run's medians. Our server is
 //! judged with its default text access log on; nginx (access log off) is the
 //! reference.
 

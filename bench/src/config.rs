@@ -5,21 +5,27 @@ use std::path::PathBuf;
 pub const USAGE: &str = "\
 usage: http-echo-bench [options]      (normally run through scripts/bench)
 
-Measures http-echo against nginx: the server pinned to CPU 0, wrk and this harness
-pinned to CPU 1, interleaved rounds, medians. Prints a table with ratios to nginx and
+Measures http-echo against nginx: the server pinned to CPU 0, the load generators
+(wrk, h2load, openssl s_time) and this harness pinned to CPU 1, interleaved rounds,
+medians. Prints a table with ratios to nginx and
 a verdict per performance target, and writes the raw figures as JSON.
 
 options:
   --smoke                   short end-to-end run (1 round of 1 s, 1000 idle
-                            connections, 3 starts); targets are not judged
+                            connections, 200 over TLS, 3 starts); targets are
+                            not judged
   --rounds N                load rounds, at least 3 unless --smoke (default 3)
   --seconds N               length of each load run (default 5)
   --idle-connections N      idle keep-alive connections held (default 10000)
+  --idle-tls-connections N  idle keep-alive TLS connections held (default 2000)
   --startups N              starts per server for exec-to-first-200 (default 21)
   --warmup-seconds N        unrecorded load per server before round 1 (default 1)
   --server PATH             our release binary (default target/release/http-echo)
   --nginx PATH              nginx binary (default: nginx on PATH or /usr/sbin/nginx)
   --wrk PATH                wrk binary (default: wrk on PATH)
+  --h2load PATH             h2load binary (default: h2load on PATH)
+  --openssl PATH            openssl binary, for certificates and s_time (default:
+                            openssl on PATH)
   --image TAG               container image whose size to report (default
                             http-echo:local; \"n/a\" when it is not built)
   --output PATH             JSON results; the table goes beside it as .txt
@@ -36,11 +42,14 @@ pub struct Config {
     pub rounds: u32,
     pub seconds: u64,
     pub idle_connections: usize,
+    pub idle_tls_connections: usize,
     pub startups: u32,
     pub warmup_seconds: u64,
     pub server_binary: PathBuf,
     pub nginx_binary: Option<PathBuf>,
     pub wrk_binary: Option<PathBuf>,
+    pub h2load_binary: Option<PathBuf>,
+    pub openssl_binary: Option<PathBuf>,
     pub image_tag: String,
     pub output: PathBuf,
     pub work_dir: PathBuf,
@@ -85,11 +94,14 @@ impl Config {
             rounds: if smoke { 1 } else { 3 },
             seconds: if smoke { 1 } else { 5 },
             idle_connections: if smoke { 1000 } else { 10_000 },
+            idle_tls_connections: if smoke { 200 } else { 2000 },
             startups: if smoke { 3 } else { 21 },
             warmup_seconds: if smoke { 0 } else { 1 },
             server_binary: PathBuf::from("target/release/http-echo"),
             nginx_binary: None,
             wrk_binary: None,
+            h2load_binary: None,
+            openssl_binary: None,
             image_tag: "http-echo:local".to_string(),
             output: PathBuf::from(if smoke {
                 "target/bench/smoke.json"
@@ -111,11 +123,16 @@ impl Config {
                 "rounds" => config.rounds = number(1, 99)? as u32,
                 "seconds" => config.seconds = number(1, 600)?,
                 "idle-connections" => config.idle_connections = number(1, 100_000)? as usize,
+                "idle-tls-connections" => {
+                    config.idle_tls_connections = number(1, 100_000)? as usize
+                }
                 "startups" => config.startups = number(1, 1000)? as u32,
                 "warmup-seconds" => config.warmup_seconds = number(0, 60)?,
                 "server" => config.server_binary = PathBuf::from(value),
                 "nginx" => config.nginx_binary = Some(PathBuf::from(value)),
                 "wrk" => config.wrk_binary = Some(PathBuf::from(value)),
+                "h2load" => config.h2load_binary = Some(PathBuf::from(value)),
+                "openssl" => config.openssl_binary = Some(PathBuf::from(value)),
                 "image" => config.image_tag = value,
                 "output" => config.output = PathBuf::from(value),
                 "work-dir" => config.work_dir = PathBuf::from(value),

@@ -1,10 +1,9 @@
 //! A minimal HTTP/1.1 client for the harness's own requests (readiness, start-up
-//! timing, the idle connections): one GET, its response read exactly to its end by
-//! Content-Length, so that a keep-alive connection can stay open afterwards.
+//! timing, the idle connections), over a plain or a TLS stream: one GET, its
+//! response read exactly to its end by Content-Length, so that a keep-alive
+//! connection can stay open afterwards.
 
 use std::io::{self, Read, Write};
-use std::net::TcpStream;
-
 /// Larger responses than this are not what either server sends; stop reading.
 const MAX_RESPONSE_BYTES: usize = 64 * 1024;
 
@@ -14,7 +13,7 @@ pub struct Response {
 
 /// Sends `GET /` on `stream` and reads the whole response. With `keep_alive` false the
 /// request asks the server to close the connection afterwards.
-pub fn get(stream: &mut TcpStream, keep_alive: bool) -> io::Result<Response> {
+pub fn get<S: Read + Write>(stream: &mut S, keep_alive: bool) -> io::Result<Response> {
     let connection = if keep_alive { "keep-alive" } else { "close" };
     let request = format!("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: {connection}\r\n\r\n");
     stream.write_all(request.as_bytes())?;
@@ -103,7 +102,7 @@ fn invalid(message: &str) -> io::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::net::TcpListener;
+    use std::net::{TcpListener, TcpStream};
     use std::thread;
 
     /// Serves `responses` in turn, one per request, on one connection.

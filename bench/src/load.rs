@@ -1,16 +1,28 @@
-//! One load run: wrk (on the load CPU, where the harness itself is pinned) against a
-//! running server for a fixed time, with the server's CPU time read from /proc around
-//! it. wrk reports its figures through a small Lua `done` hook rather than its
-//! human-readable summary, which would have to be parsed with its unit suffixes.
+//! One load run: a load generator (on the load CPU, where the harness itself is
+//! pinned) against a running server for a fixed time, with the server's CPU time read
+//! from /proc around it. `generators` knows how each generator is started and read.
 
-use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::server::RunningServer;
+use crate::generators::{self, Generators};
+use crate::server::{Contender, RunningServer, Transport};
+use crate::tls::KeyKind;
 use crate::{procfs, sys, Result};
+
+/// How a scenario makes its load.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Tool {
+    /// wrk: HTTP/1.1; with `close_each`, a new connection for every request
+    /// (`Connection: close`) instead of keep-alive.
+    Wrk { close_each: bool },
+    /// h2load: HTTP/2, `streams` requests in flight on each connection.
+    H2load { streams: u32 },
+    /// `openssl s_time`: a new TLS connection with a full handshake for every
+    /// request; `connections` processes, each making one connection at a time.
+    Handshakes,
+}
 
 /// One kind of load, as the report lists them.
 pub struct Scenario {
@@ -18,36 +30,108 @@ pub struct Scenario {
     pub key: &'static str,
     /// The heading in the printed table.
     pub label: &'static str,
+    /// Connections open at once.
     pub connections: u32,
-    /// A new TCP connection for every request (`Connection: close`), instead of
-    /// keep-alive.
-    pub close_each: bool,
+    pub tool: Tool,
+    pub transport: Transport,
+    /// The servers measured under it, in the order each round runs them.
+    pub contenders: &'static [Contender],
 }
 
-pub const SCENARIOS: [Scenario; 4] = [
+impl Scenario {
+    /// What one unit of the load is: a request, or a connection with its handshake.
+    pub fn unit(&self) -> &'static str {
+        match self.tool {
+            Tool::Handshakes => "handshake",
+            _ => "request",
+        }
+    }
+}
+
+const PLAIN: &[Contender] = &[Contender::Ours, Contender::Nginx, Contender::OursJson];
+/// keep-alive 50 also measures what `-served-by` costs.
+const PLAIN_AND_SERVED_BY: &[Contender] = &[
+    Contender::Ours,
+    Contender::Nginx,
+    Contender::OursJson,
+    Contender::OursServedBy,
+];
+/// Over TLS: ours as shipped against nginx.
+const ENCRYPTED: &[Contender] = &[Contender::Ours, Contender::Nginx];
+const ECDSA: Transport = Transport::Tls(KeyKind::Ecdsa);
+
+pub const SCENARIOS: [Scenario; 9] = [
     Scenario {
         key: "keepalive_1",
         label: "keep-alive, 1 connection",
         connections: 1,
-        close_each: false,
+        tool: Tool::Wrk { close_each: false },
+        transport: Transport::Plain,
+        contenders: PLAIN,
     },
     Scenario {
         key: "keepalive_50",
         label: "keep-alive, 50 connections",
         connections: 50,
-        close_each: false,
+        tool: Tool::Wrk { close_each: false },
+        transport: Transport::Plain,
+        contenders: PLAIN_AND_SERVED_BY,
     },
     Scenario {
         key: "keepalive_256",
         label: "keep-alive, 256 connections",
         connections: 256,
-        close_each: false,
+        tool: Tool::Wrk { close_each: false },
+        transport: Transport::Plain,
+        contenders: PLAIN,
     },
     Scenario {
         key: "close_50",
         label: "new connection per request, 50 at once",
         connections: 50,
-        close_each: true,
+        tool: Tool::Wrk { close_each: true },
+        transport: Transport::Plain,
+        contenders: PLAIN,
+    },
+    Scenario {
+        key: "https_keepalive_50",
+        label: "HTTPS (HTTP/1.1, ECDSA), keep-alive, 50 connections",
+        connections: 50,
+        tool: Tool::Wrk { close_each: false },
+        transport: ECDSA,
+        contenders: ENCRYPTED,
+    },
+    Scenario {
+        key: "h2_50x1",
+        label: "HTTP/2 (ECDSA), 50 connections x 1 stream",
+        connections: 50,
+        tool: Tool::H2load { streams: 1 },
+        transport: ECDSA,
+        contenders: ENCRYPTED,
+    },
+    Scenario {
+        key: "h2_50x10",
+        label: "HTTP/2 (ECDSA), 50 connections x 10 streams",
+        connections: 50,
+        tool: Tool::H2load { streams: 10 },
+        transport: ECDSA,
+        contenders: ENCRYPTED,
+    },
+    Scenario {
+        key: "handshake_ecdsa",
+        label: "full TLS handshake per request, ECDSA P-256, 8 at once",
+        connections: 8,
+        tool: Tool::Handshakes,
+        transport: ECDSA,
+        contenders: ENCRYPTED,
+    },
+    Scenario {
+        key: "handshake_rsa",
+        label: "full TLS handshake per request, RSA-2048, 8 at once",
+        connections: 8,
+        tool: Tool::Handshakes,
+        transport: Transport::Tls(KeyKind::Rsa),
+        contenders: ENCRYPTED,
     },
 ];
 
@@ -58,39 +142,7 @@ pub fn scenario(key: &str) -> &'static Scenario {
         .expect("a known scenario key")
 }
 
-/// Hands wrk's totals to the harness as `@bench <name> <value>` lines.
-const REPORT_SCRIPT: &str = r#"-- Written by the http-echo benchmark: prints wrk's totals for the harness to read.
-done = function(summary, latency, requests)
-  local errors = summary.errors
-  local lines = {
-    {"requests", summary.requests},
-    {"duration_us", summary.duration},
-    {"bytes", summary.bytes},
-    {"p50_us", latency:percentile(50)},
-    {"p99_us", latency:percentile(99)},
-    {"errors_connect", errors.connect},
-    {"errors_read", errors.read},
-    {"errors_write", errors.write},
-    {"errors_status", errors.status},
-    {"errors_timeout", errors.timeout},
-  }
-  for _, line in ipairs(lines) do
-    io.write(string.format("@bench %s %.1f\n", line[1], line[2]))
-  end
-end
-"#;
-
-/// How wrk is run.
-pub struct Wrk {
-    binary: PathBuf,
-    script: PathBuf,
-    /// The server CPU and the load CPU, whose load from other programs each run
-    /// records.
-    server_cpu: usize,
-    load_cpu: usize,
-}
-
-/// wrk's socket and HTTP error counters for one run.
+/// The load generator's socket and HTTP error counters for one run.
 #[derive(Clone, Copy, Default)]
 pub struct Errors {
     pub connect: u64,
@@ -113,14 +165,15 @@ pub struct Measurement {
     pub requests: u64,
     pub duration: Duration,
     pub bytes: u64,
-    pub p50_us: f64,
-    pub p99_us: f64,
+    /// Latency percentiles, where the load generator reports them (wrk does).
+    pub p50_us: Option<f64>,
+    pub p99_us: Option<f64>,
     pub errors: Errors,
     /// utime + stime of the server's processes during the run, in clock ticks.
     pub server_cpu_ticks: u64,
     pub ticks_per_second: u64,
-    /// CPU time wrk used: near the run's duration means wrk, not the server, set
-    /// the pace.
+    /// CPU time the load generator used: near the run's duration means it, not the
+    /// server, set the pace.
     pub load_generator_cpu: Duration,
     /// Busy ticks of the server CPU not spent by the server: other programs
     /// competing with it on a shared machine.
@@ -129,7 +182,8 @@ pub struct Measurement {
     /// server's responses over loopback, which /proc may not charge to the server.
     pub server_cpu_interrupt_ticks: u64,
     pub server_cpu_total_ticks: u64,
-    /// Busy ticks of the load CPU not spent by wrk (this harness mostly sleeps).
+    /// Busy ticks of the load CPU not spent by the load generator (this harness
+    /// mostly sleeps).
     pub other_load_cpu_ticks: u64,
     pub load_cpu_total_ticks: u64,
     /// Bytes the server wrote to its access log.
@@ -160,7 +214,7 @@ impl Measurement {
         self.access_log_bytes as f64 / self.requests as f64
     }
 
-    /// Share of its one core that wrk kept busy, in percent.
+    /// Share of its one core that the load generator kept busy, in percent.
     pub fn load_generator_busy_percent(&self) -> f64 {
         100.0 * self.load_generator_cpu.as_secs_f64() / self.duration.as_secs_f64()
     }
@@ -184,142 +238,118 @@ fn percent(part: u64, whole: u64) -> f64 {
     }
 }
 
-impl Wrk {
-    /// Writes the reporting script into `work_dir`.
-    pub fn new(
-        binary: PathBuf,
-        work_dir: &Path,
-        server_cpu: usize,
-        load_cpu: usize,
-    ) -> Result<Self> {
-        let script = work_dir.join("report.lua");
-        fs::write(&script, REPORT_SCRIPT)
-            .map_err(|e| format!("writing {}: {e}", script.display()))?;
-        Ok(Wrk {
-            binary,
-            script,
-            server_cpu,
-            load_cpu,
-        })
-    }
+/// Loads `server` with `scenario` for `seconds`, and measures it. Fails when the
+/// server dies, the load generator fails or overruns its time, or no request
+/// completed.
+pub fn measure(
+    generators: &Generators,
+    cpus: (usize, usize),
+    server: &mut RunningServer,
+    scenario: &Scenario,
+    seconds: u64,
+) -> Result<Measurement> {
+    let (server_cpu, load_cpu) = cpus;
+    let name = generators.name(scenario.tool);
+    server.check_alive()?;
+    server.truncate_access_log()?;
+    let pids = server.pids();
+    let ticks_per_second = sys::clock_ticks_per_second();
 
-    /// Loads `server` with `scenario` for `seconds`, and measures it. Fails when the
-    /// server dies, wrk fails or overruns its time, or no request completed.
-    pub fn measure(
-        &self,
-        server: &mut RunningServer,
-        scenario: &Scenario,
-        seconds: u64,
-    ) -> Result<Measurement> {
-        server.check_alive()?;
-        server.truncate_access_log()?;
-        let pids = server.pids();
-        let ticks_per_second = sys::clock_ticks_per_second();
-
-        let mut command = Command::new(&self.binary);
-        command
-            .args(["-t1", &format!("-c{}", scenario.connections)])
-            .arg(format!("-d{seconds}s"))
-            .args(["--timeout", "2s", "-s"])
-            .arg(&self.script);
-        if scenario.close_each {
-            command.args(["-H", "Connection: close"]);
-        }
-        command
-            .arg(format!("http://127.0.0.1:{}/", server.port))
+    let server_ticks_before = procfs::cpu_ticks(&pids);
+    let cpu_before = procfs::cpu_times(server_cpu);
+    let load_cpu_before = procfs::cpu_times(load_cpu);
+    let children_cpu_before = sys::reaped_children_cpu_time();
+    let started = Instant::now();
+    let mut children = Vec::new();
+    for mut command in generators.commands(scenario, server.port, seconds) {
+        let child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-
-        let server_ticks_before = procfs::cpu_ticks(&pids);
-        let cpu_before = procfs::cpu_times(self.server_cpu);
-        let load_cpu_before = procfs::cpu_times(self.load_cpu);
-        let children_cpu_before = sys::reaped_children_cpu_time();
-        let mut child = command
+            .stderr(Stdio::piped())
             .spawn()
-            .map_err(|e| format!("starting {}: {e}", self.binary.display()))?;
-        // wrk stops itself after `seconds`; the margin covers its start and its
-        // connection timeouts, after which it is killed.
-        let deadline = Instant::now() + Duration::from_secs(seconds + 30);
+            .map_err(|e| format!("starting {name}: {e}"))?;
+        children.push(child);
+    }
+    // The generator stops itself after `seconds`; the margin covers its start and
+    // its connection timeouts, after which it is killed.
+    let deadline = started + Duration::from_secs(seconds + 30);
+    let mut outputs = Vec::new();
+    let mut failures = Vec::new();
+    for mut child in children {
         loop {
             match child.try_wait() {
                 Ok(Some(_)) => break,
                 Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(10)),
                 Ok(None) => {
                     let _ = child.kill();
-                    let _ = child.wait();
-                    return Err(format!("wrk ran past its {seconds} s and was killed"));
+                    failures.push(format!("{name} ran past its {seconds} s and was killed"));
+                    break;
                 }
-                Err(e) => return Err(format!("waiting for wrk: {e}")),
+                Err(e) => return Err(format!("waiting for {name}: {e}")),
             }
         }
-        let load_generator_cpu = sys::reaped_children_cpu_time() - children_cpu_before;
-        // Work the server finishes after the last response (flushing its log) belongs
-        // to this run: give it a moment before reading its CPU time.
-        thread::sleep(Duration::from_millis(100));
-        let server_ticks = procfs::cpu_ticks(&pids) - server_ticks_before;
-        let cpu_after = procfs::cpu_times(self.server_cpu);
-        let load_cpu_after = procfs::cpu_times(self.load_cpu);
-        let load_generator_ticks =
-            (load_generator_cpu.as_secs_f64() * ticks_per_second as f64).round() as u64;
-        let access_log_bytes = server.access_log_bytes();
-        server.check_alive()?;
-
         let output = child
             .wait_with_output()
-            .map_err(|e| format!("reading wrk's output: {e}"))?;
-        let stdout = String::from_utf8_lossy(&output.stdout);
+            .map_err(|e| format!("reading {name}'s output: {e}"))?;
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
         if !output.status.success() {
-            return Err(format!(
-                "wrk failed ({}): {}{}",
+            failures.push(format!(
+                "{name} failed ({}): {}{}",
                 output.status,
-                stdout.trim(),
-                String::from_utf8_lossy(&output.stderr).trim()
+                tail(&stdout),
+                tail(&String::from_utf8_lossy(&output.stderr))
             ));
         }
-        let value = |name: &str| -> Result<f64> {
-            stdout
-                .lines()
-                .filter_map(|line| line.strip_prefix("@bench "))
-                .find_map(|line| {
-                    let (key, value) = line.split_once(' ')?;
-                    (key == name)
-                        .then(|| value.trim().parse::<f64>().ok())
-                        .flatten()
-                })
-                .ok_or_else(|| format!("wrk's report has no {name}: {}", stdout.trim()))
-        };
-        let measurement = Measurement {
-            requests: value("requests")? as u64,
-            duration: Duration::from_micros(value("duration_us")? as u64),
-            bytes: value("bytes")? as u64,
-            p50_us: value("p50_us")?,
-            p99_us: value("p99_us")?,
-            errors: Errors {
-                connect: value("errors_connect")? as u64,
-                read: value("errors_read")? as u64,
-                write: value("errors_write")? as u64,
-                status: value("errors_status")? as u64,
-                timeout: value("errors_timeout")? as u64,
-            },
-            server_cpu_ticks: server_ticks,
-            ticks_per_second,
-            load_generator_cpu,
-            other_server_cpu_ticks: (cpu_after.busy - cpu_before.busy).saturating_sub(server_ticks),
-            server_cpu_interrupt_ticks: cpu_after.interrupts - cpu_before.interrupts,
-            server_cpu_total_ticks: cpu_after.total - cpu_before.total,
-            other_load_cpu_ticks: (load_cpu_after.busy - load_cpu_before.busy)
-                .saturating_sub(load_generator_ticks),
-            load_cpu_total_ticks: load_cpu_after.total - load_cpu_before.total,
-            access_log_bytes,
-        };
-        if measurement.requests == 0 || measurement.duration.is_zero() {
-            return Err(format!(
-                "{} completed no request under {}",
-                server.contender.label(),
-                scenario.label
-            ));
-        }
-        Ok(measurement)
+        outputs.push(stdout);
     }
+    let elapsed = started.elapsed();
+    let load_generator_cpu = sys::reaped_children_cpu_time() - children_cpu_before;
+    // Work the server finishes after the last response (flushing its log) belongs
+    // to this run: give it a moment before reading its CPU time.
+    thread::sleep(Duration::from_millis(100));
+    let server_ticks = procfs::cpu_ticks(&pids) - server_ticks_before;
+    let cpu_after = procfs::cpu_times(server_cpu);
+    let load_cpu_after = procfs::cpu_times(load_cpu);
+    let load_generator_ticks =
+        (load_generator_cpu.as_secs_f64() * ticks_per_second as f64).round() as u64;
+    let access_log_bytes = server.access_log_bytes();
+    server.check_alive()?;
+    if let Some(failure) = failures.into_iter().next() {
+        return Err(failure);
+    }
+
+    let report = generators::parse(scenario.tool, &outputs)?;
+    let measurement = Measurement {
+        requests: report.requests,
+        duration: report.duration.unwrap_or(elapsed),
+        bytes: report.bytes,
+        p50_us: report.p50_us,
+        p99_us: report.p99_us,
+        errors: report.errors,
+        server_cpu_ticks: server_ticks,
+        ticks_per_second,
+        load_generator_cpu,
+        other_server_cpu_ticks: (cpu_after.busy - cpu_before.busy).saturating_sub(server_ticks),
+        server_cpu_interrupt_ticks: cpu_after.interrupts - cpu_before.interrupts,
+        server_cpu_total_ticks: cpu_after.total - cpu_before.total,
+        other_load_cpu_ticks: (load_cpu_after.busy - load_cpu_before.busy)
+            .saturating_sub(load_generator_ticks),
+        load_cpu_total_ticks: load_cpu_after.total - load_cpu_before.total,
+        access_log_bytes,
+    };
+    if measurement.requests == 0 || measurement.duration.is_zero() {
+        return Err(format!(
+            "{} completed no {} under {}",
+            server.contender.label(),
+            scenario.unit(),
+            scenario.label
+        ));
+    }
+    Ok(measurement)
+}
+
+/// The last few lines of a tool's output, for an error message.
+fn tail(text: &str) -> String {
+    let lines: Vec<&str> = text.trim().lines().collect();
+    lines[lines.len().saturating_sub(5)..].join("\n")
 }

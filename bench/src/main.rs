@@ -4,13 +4,15 @@
 //!
 //! The phases run in this order so that each starts from a quiet machine: sizes;
 //! exec to first 200 (servers started alternately); memory (idle RSS, then idle
-//! connections held); load (every server running, rounds interleaved: each scenario
-//! runs ours, nginx, ours-json, then the next scenario, and so on per round).
+//! connections held, plain and over TLS); load (every server running, rounds
+//! interleaved: each scenario runs its servers in turn, ours first, then the next
+//! scenario, and so on per round).
 //!
 //! Exit codes: 0 the run completed (whatever the verdicts), 1 it could not measure,
 //! 2 bad arguments.
 
 mod config;
+mod generators;
 mod http;
 mod idle_connections;
 mod json;
@@ -24,6 +26,7 @@ mod server;
 mod sizes;
 mod sys;
 mod targets;
+mod tls;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -31,15 +34,17 @@ use std::process::{Command, ExitCode};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use config::{ArgsError, Config, USAGE};
-use load::{Wrk, SCENARIOS};
+use generators::Generators;
+use load::SCENARIOS;
 use results::{LoadRecord, Results, Sizes, Versions};
-use server::{Contender, RunningServer, Setup};
+use server::{Contender, RunningServer, Setup, Transport};
+use tls::KeyKind;
 
 pub type Result<T> = std::result::Result<T, String>;
 
 /// The server under test runs here...
 const SERVER_CPU: usize = 0;
-/// ...and wrk, the idle-connection holder and this harness here.
+/// ...and the load generators, the idle-connection holder and this harness here.
 const LOAD_CPU: usize = 1;
 
 fn main() -> ExitCode {
@@ -97,8 +102,10 @@ fn run(config: &Config) -> Result<()> {
             config.server_binary.display()
         ));
     }
-    let nginx_binary = find_tool(config.nginx_binary.as_deref(), "nginx")?;
-    let wrk_binary = find_tool(config.wrk_binary.as_deref(), "wrk")?;
+    let nginx_binary = find_tool(config.nginx_binary.as_deref(), "nginx", "nginx")?;
+    let wrk_binary = find_tool(config.wrk_binary.as_deref(), "wrk", "wrk")?;
+    let h2load_binary = find_tool(config.h2load_binary.as_deref(), "h2load", "nghttp2-client")?;
+    let openssl_binary = find_tool(config.openssl_binary.as_deref(), "openssl", "openssl")?;
 
     // Only this run's scratch files live here; clear what an earlier run left.
     let _ = fs::remove_dir_all(&config.work_dir);
@@ -106,10 +113,18 @@ fn run(config: &Config) -> Result<()> {
         .map_err(|e| format!("creating {}: {e}", config.work_dir.display()))?;
     let work_dir = fs::canonicalize(&config.work_dir)
         .map_err(|e| format!("resolving {}: {e}", config.work_dir.display()))?;
+    let certificates = KeyKind::ALL
+        .into_iter()
+        .map(|kind| {
+            tls::make_certificate(&openssl_binary, kind, &work_dir).map(|files| (kind, files))
+        })
+        .collect::<Result<Vec<_>>>()?;
     let setup = Setup {
         server_binary: fs::canonicalize(&config.server_binary)
             .map_err(|e| format!("resolving {}: {e}", config.server_binary.display()))?,
         nginx_binary: nginx_binary.clone(),
+        certificates,
+        tls_client: tls::client_config(),
         work_dir: work_dir.clone(),
         server_cpu: SERVER_CPU,
     };
@@ -122,6 +137,8 @@ fn run(config: &Config) -> Result<()> {
             .next()
             .unwrap_or_default()
             .to_string(),
+        h2load: first_line_of(&h2load_binary, &["--version"]),
+        openssl: first_line_of(&openssl_binary, &["version"]),
     };
 
     progress("sizes");
@@ -142,7 +159,7 @@ fn run(config: &Config) -> Result<()> {
     ];
     for _ in 0..config.startups {
         for (contender, samples) in startup.iter_mut() {
-            let mut server = RunningServer::spawn(&setup, *contender, None)?;
+            let mut server = RunningServer::spawn(&setup, *contender, Transport::Plain, None)?;
             samples.push(server.wait_ready()?);
             server.stop()?;
         }
@@ -154,19 +171,23 @@ fn run(config: &Config) -> Result<()> {
         .map(|contender| memory::idle_rss(&setup, contender).map(|rss| (contender, rss)))
         .collect::<Result<Vec<_>>>()?;
 
-    progress(&format!(
-        "RSS per connection: {} idle keep-alive connections",
-        config.idle_connections
-    ));
-    let connections = [Contender::Ours, Contender::Nginx]
-        .into_iter()
-        .map(|contender| {
-            memory::per_idle_connection(&setup, contender, config.idle_connections)
-                .map(|figures| (contender, figures))
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let mut connections = Vec::new();
+    for (transport, count) in [
+        (Transport::Plain, config.idle_connections),
+        (Transport::Tls(KeyKind::Ecdsa), config.idle_tls_connections),
+    ] {
+        progress(&format!(
+            "RSS per connection: {count} idle keep-alive connections ({})",
+            transport.key()
+        ));
+        for contender in [Contender::Ours, Contender::Nginx] {
+            let figures = memory::per_idle_connection(&setup, contender, transport, count)?;
+            connections.push((contender, figures));
+        }
+    }
 
-    let loads = run_load(config, &setup, wrk_binary.clone())?;
+    let generators = Generators::new(wrk_binary, h2load_binary, openssl_binary, &work_dir)?;
+    let loads = run_load(config, &setup, &generators)?;
 
     let results = Results {
         smoke: config.smoke,
@@ -174,6 +195,7 @@ fn run(config: &Config) -> Result<()> {
         seconds: config.seconds,
         startups: config.startups,
         idle_connections: config.idle_connections,
+        idle_tls_connections: config.idle_tls_connections,
         command: std::env::var("BENCH_COMMAND").unwrap_or_else(|_| "http-echo-bench".into()),
         started_utc,
         load_average_before,
@@ -210,44 +232,68 @@ fn run(config: &Config) -> Result<()> {
 
 /// The load phase: every server running at once (each idle while another is loaded),
 /// rounds interleaved so that drift in the machine's state hits all of them alike.
-fn run_load(config: &Config, setup: &Setup, wrk_binary: PathBuf) -> Result<Vec<LoadRecord>> {
-    let wrk = Wrk::new(wrk_binary, &setup.work_dir, SERVER_CPU, LOAD_CPU)?;
-    let order = [Contender::Ours, Contender::Nginx, Contender::OursJson];
-    let mut servers = order
-        .iter()
-        .map(|&contender| server::start_ready(setup, contender, None))
-        .collect::<Result<Vec<_>>>()?;
+fn run_load(config: &Config, setup: &Setup, generators: &Generators) -> Result<Vec<LoadRecord>> {
+    let cpus = (SERVER_CPU, LOAD_CPU);
+    // One server per contender and transport that some scenario measures.
+    let mut servers: Vec<RunningServer> = Vec::new();
+    for scenario in &SCENARIOS {
+        for &contender in scenario.contenders {
+            let started = servers
+                .iter()
+                .any(|s| s.contender == contender && s.transport == scenario.transport);
+            if !started {
+                servers.push(server::start_ready(
+                    setup,
+                    contender,
+                    scenario.transport,
+                    None,
+                )?);
+            }
+        }
+    }
+    let index = |servers: &[RunningServer], contender, transport| {
+        servers
+            .iter()
+            .position(|s| s.contender == contender && s.transport == transport)
+            .expect("a server was started for every contender and transport")
+    };
 
     if config.warmup_seconds > 0 {
         progress(&format!(
-            "warm-up: {} s of keep-alive 50 per server",
+            "warm-up: {} s per server of the first load it will get",
             config.warmup_seconds
         ));
         for server in servers.iter_mut() {
-            wrk.measure(
-                server,
-                load::scenario("keepalive_50"),
-                config.warmup_seconds,
-            )?;
+            let first = SCENARIOS
+                .iter()
+                .find(|s| {
+                    s.transport == server.transport && s.contenders.contains(&server.contender)
+                })
+                .expect("every server serves some scenario");
+            load::measure(generators, cpus, server, first, config.warmup_seconds)?;
         }
     }
 
     let mut records = Vec::new();
     for round in 1..=config.rounds {
         for scenario in &SCENARIOS {
-            for server in servers.iter_mut() {
-                let measurement = wrk.measure(server, scenario, config.seconds)?;
+            for &contender in scenario.contenders {
+                let at = index(&servers, contender, scenario.transport);
+                let server = &mut servers[at];
+                let measurement =
+                    load::measure(generators, cpus, server, scenario, config.seconds)?;
                 progress(&format!(
-                    "round {round}/{}  {:<40} {:<10} {:>8.0} req/s  p99 {:>6.0} µs  {:>5.2} µs CPU/req",
+                    "round {round}/{}  {:<52} {:<14} {:>8.0} {}s/s  {:>6.2} µs CPU/{}",
                     config.rounds,
                     scenario.label,
-                    server.contender.label(),
+                    contender.label(),
                     measurement.requests_per_second(),
-                    measurement.p99_us,
-                    measurement.server_cpu_us_per_request()
+                    scenario.unit(),
+                    measurement.server_cpu_us_per_request(),
+                    scenario.unit(),
                 ));
                 records.push(LoadRecord {
-                    contender: server.contender,
+                    contender,
                     scenario,
                     round,
                     measurement,
@@ -262,7 +308,8 @@ fn run_load(config: &Config, setup: &Setup, wrk_binary: PathBuf) -> Result<Vec<L
 }
 
 /// `given` if set, else `name` on PATH or in the sbin directories root's PATH may lack.
-fn find_tool(given: Option<&Path>, name: &str) -> Result<PathBuf> {
+/// `package` is the Debian package that has it.
+fn find_tool(given: Option<&Path>, name: &str, package: &str) -> Result<PathBuf> {
     if let Some(path) = given {
         return if server::is_executable(path) {
             Ok(path.to_path_buf())
@@ -276,7 +323,7 @@ fn find_tool(given: Option<&Path>, name: &str) -> Result<PathBuf> {
         .map(|dir| dir.join(name))
         .find(|candidate| server::is_executable(candidate))
         .ok_or_else(|| {
-            format!("{name} is not installed (scripts/bench installs it from Debian: apt-get install {name})")
+            format!("{name} is not installed (scripts/bench installs it from Debian: apt-get install {package})")
         })
 }
 

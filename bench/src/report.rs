@@ -4,14 +4,20 @@
 use std::fmt::Write;
 
 use crate::json::{object, Json};
-use crate::load::{Measurement, SCENARIOS};
+use crate::load::{Measurement, Tool, SCENARIOS};
 use crate::results::{Interference, Results};
-use crate::server::Contender;
-use crate::targets::{TargetResult, Verdict};
+use crate::server::{Contender, Transport};
+use crate::targets::{TargetResult, Verdict, SERVED_BY_CPU_FACTOR};
+use crate::tls::KeyKind;
 
 const KIB: f64 = 1024.0;
 const MIB: f64 = 1024.0 * 1024.0;
-const LOADED: [Contender; 3] = [Contender::Ours, Contender::OursJson, Contender::Nginx];
+const LOADED: [Contender; 4] = [
+    Contender::Ours,
+    Contender::OursJson,
+    Contender::OursServedBy,
+    Contender::Nginx,
+];
 
 fn number(value: Option<f64>, decimals: usize) -> String {
     match value {
@@ -28,19 +34,21 @@ fn ratio(ours: Option<f64>, nginx: Option<f64>) -> String {
 }
 
 pub fn table(results: &Results, targets: &[TargetResult]) -> String {
-    use Contender::{Nginx, Ours, OursJson};
+    use Contender::{Nginx, Ours, OursJson, OursServedBy};
     let mut out = String::new();
     let mode = if results.smoke { "smoke run, " } else { "" };
     let _ = writeln!(
         out,
-        "http-echo vs nginx ({mode}median of {} round(s) of {} s per load; server on CPU 0, wrk on CPU 1)",
+        "http-echo vs nginx ({mode}median of {} round(s) of {} s per load; server on CPU 0, \
+         load generator on CPU 1)",
         results.rounds, results.seconds
     );
     let _ = writeln!(out, "command: {}", results.command);
+    let versions = &results.versions;
     let _ = writeln!(
         out,
-        "{}; {}; {}",
-        results.versions.ours, results.versions.nginx, results.versions.wrk
+        "{}; {}\nwrk {}; {}; {}",
+        versions.ours, versions.nginx, versions.wrk, versions.h2load, versions.openssl
     );
     let _ = writeln!(out);
     let row = |out: &mut String, label: &str, cells: [String; 5]| {
@@ -56,36 +64,50 @@ pub fn table(results: &Results, targets: &[TargetResult]) -> String {
         "", "ours", "ours-json", "nginx", "ours/nginx", "json/nginx"
     );
 
-    type Figure = fn(&crate::results::LoadSummary) -> f64;
+    type Figure = fn(&crate::results::LoadSummary) -> Option<f64>;
     let figures: [(&str, Figure, usize); 5] = [
-        ("requests/s", |s| s.requests_per_second, 0),
+        ("{unit}s/s", |s| Some(s.requests_per_second), 0),
         ("latency p50 (µs)", |s| s.p50_us, 0),
         ("latency p99 (µs)", |s| s.p99_us, 0),
         (
-            "server CPU per request (µs)",
-            |s| s.server_cpu_us_per_request,
+            "server CPU per {unit} (µs)",
+            |s| Some(s.server_cpu_us_per_request),
             2,
         ),
-        ("wrk CPU busy (%)", |s| s.load_generator_busy_percent, 0),
+        (
+            "load generator CPU (%)",
+            |s| Some(s.load_generator_busy_percent),
+            0,
+        ),
     ];
     for scenario in &SCENARIOS {
-        let _ = writeln!(out, "{}", scenario.label);
+        let tool = match scenario.tool {
+            Tool::Wrk { .. } => "wrk",
+            Tool::H2load { .. } => "h2load",
+            Tool::Handshakes => "openssl s_time",
+        };
+        let _ = writeln!(out, "{} [{tool}]", scenario.label);
         for (label, figure, decimals) in figures {
             let value = |contender| {
+                if !scenario.contenders.contains(&contender) {
+                    return None;
+                }
                 results
                     .load_summary(contender, scenario.key)
-                    .map(|summary| figure(&summary))
+                    .and_then(|summary| figure(&summary))
             };
             let (ours, json, nginx) = (value(Ours), value(OursJson), value(Nginx));
+            let json_measured = scenario.contenders.contains(&OursJson);
+            let or_dash = |cell: String| if json_measured { cell } else { "-".to_string() };
             row(
                 &mut out,
-                label,
+                &label.replace("{unit}", scenario.unit()),
                 [
                     number(ours, decimals),
-                    number(json, decimals),
+                    or_dash(number(json, decimals)),
                     number(nginx, decimals),
                     ratio(ours, nginx),
-                    ratio(json, nginx),
+                    or_dash(ratio(json, nginx)),
                 ],
             );
         }
@@ -114,16 +136,39 @@ pub fn table(results: &Results, targets: &[TargetResult]) -> String {
         results.idle_rss(Nginx).map(|rss| rss as f64 / MIB),
         2,
     );
-    let per_connection = |contender| {
+    let per_connection = |contender, transport| {
         results
-            .connection_figures(contender)
+            .connection_figures(contender, transport)
             .map(|figures| figures.rss_per_connection() / KIB)
     };
     memory_row(
         &mut out,
         &format!("RSS per idle conn. (KiB, {})", results.idle_connections),
-        per_connection(Ours),
-        per_connection(Nginx),
+        per_connection(Ours, Transport::Plain),
+        per_connection(Nginx, Transport::Plain),
+        2,
+    );
+    let kept_after_close = |contender| {
+        results
+            .connection_figures(contender, Transport::Plain)
+            .map(|figures| figures.rss_kept_after_close() / MIB)
+    };
+    memory_row(
+        &mut out,
+        "  RSS kept once closed (MiB)",
+        kept_after_close(Ours),
+        kept_after_close(Nginx),
+        2,
+    );
+    let ecdsa = Transport::Tls(KeyKind::Ecdsa);
+    memory_row(
+        &mut out,
+        &format!(
+            "RSS per idle TLS conn. (KiB, {})",
+            results.idle_tls_connections
+        ),
+        per_connection(Ours, ecdsa),
+        per_connection(Nginx, ecdsa),
         2,
     );
     memory_row(
@@ -164,6 +209,20 @@ pub fn table(results: &Results, targets: &[TargetResult]) -> String {
         number(log_bytes(Ours), 0),
         number(log_bytes(OursJson), 0)
     );
+    let served_by_cpu = |contender| {
+        results
+            .load_summary(contender, "keepalive_50")
+            .map(|summary| summary.server_cpu_us_per_request)
+    };
+    if let (Some(served_by), Some(ours)) = (served_by_cpu(OursServedBy), served_by_cpu(Ours)) {
+        let _ = writeln!(
+            out,
+            "-served-by (keep-alive 50): {served_by:.2} µs CPU per request against {ours:.2} µs \
+             without, {:+.1} % (at most {:+.0} %)",
+            100.0 * (served_by / ours - 1.0),
+            100.0 * (SERVED_BY_CPU_FACTOR - 1.0)
+        );
+    }
     let interference = results.interference();
     let _ = writeln!(
         out,
@@ -204,9 +263,9 @@ pub fn table(results: &Results, targets: &[TargetResult]) -> String {
         })
         .collect();
     if errors.is_empty() {
-        let _ = writeln!(out, "wrk errors: none");
+        let _ = writeln!(out, "load generator errors: none");
     } else {
-        let _ = writeln!(out, "wrk errors:\n  {}", errors.join("\n  "));
+        let _ = writeln!(out, "load generator errors:\n  {}", errors.join("\n  "));
     }
 
     let _ = writeln!(out);
@@ -222,7 +281,7 @@ pub fn table(results: &Results, targets: &[TargetResult]) -> String {
         let mark = if target.reliable { "" } else { "*" };
         let _ = writeln!(
             out,
-            "  {:<5} {:<72} {:>9} {:<5} (limit {})",
+            "  {:<5} {:<90} {:>9} {:<5} (limit {})",
             format!("{}{mark}", target.verdict.word()),
             target.description,
             number(target.ours, target.decimals),
@@ -351,8 +410,10 @@ fn server_json(results: &Results, contender: Contender) -> Json {
             scenario.key.to_string(),
             object([
                 ("description", scenario.label.into()),
+                ("transport", scenario.transport.key().into()),
+                ("load_generator", tool_json(scenario.tool)),
                 ("connections", scenario.connections.into()),
-                ("new_connection_per_request", scenario.close_each.into()),
+                ("unit", scenario.unit().into()),
                 ("median", median),
                 ("rounds", Json::Array(runs)),
             ]),
@@ -362,10 +423,17 @@ fn server_json(results: &Results, contender: Contender) -> Json {
     if let Some(rss) = results.idle_rss(contender) {
         fields.push(("idle_rss_bytes".to_string(), rss.into()));
     }
-    if let Some(figures) = results.connection_figures(contender) {
+    for (name, transport) in [
+        ("idle_connections", Transport::Plain),
+        ("idle_tls_connections", Transport::Tls(KeyKind::Ecdsa)),
+    ] {
+        let Some(figures) = results.connection_figures(contender, transport) else {
+            continue;
+        };
         fields.push((
-            "idle_connections".to_string(),
+            name.to_string(),
             object([
+                ("transport", transport.key().into()),
                 ("held", figures.requested.into()),
                 ("still_open_after_reading", figures.still_open.into()),
                 ("rss_before_bytes", figures.rss_before.into()),
@@ -374,6 +442,7 @@ fn server_json(results: &Results, contender: Contender) -> Json {
                     "rss_per_connection_bytes",
                     figures.rss_per_connection().into(),
                 ),
+                ("rss_after_close_bytes", figures.rss_after_close.into()),
             ]),
         ));
     }
@@ -405,9 +474,26 @@ fn server_json(results: &Results, contender: Contender) -> Json {
                 results.sizes.nginx_stripped.into(),
             ));
         }
-        Contender::OursJson => {}
+        Contender::OursJson | Contender::OursServedBy => {}
     }
     Json::Object(fields)
+}
+
+fn tool_json(tool: Tool) -> Json {
+    match tool {
+        Tool::Wrk { close_each } => object([
+            ("name", "wrk".into()),
+            ("new_connection_per_request", close_each.into()),
+        ]),
+        Tool::H2load { streams } => object([
+            ("name", "h2load".into()),
+            ("streams_per_connection", streams.into()),
+        ]),
+        Tool::Handshakes => object([
+            ("name", "openssl s_time".into()),
+            ("new_connection_per_request", true.into()),
+        ]),
+    }
 }
 
 pub fn json(results: &Results, targets: &[TargetResult]) -> Json {
@@ -420,7 +506,7 @@ pub fn json(results: &Results, targets: &[TargetResult]) -> Json {
         .iter()
         .map(|target| {
             object([
-                ("key", target.key.into()),
+                ("key", target.key.as_str().into()),
                 ("description", target.description.as_str().into()),
                 ("unit", target.unit.into()),
                 ("ours", target.ours.into()),
@@ -431,7 +517,7 @@ pub fn json(results: &Results, targets: &[TargetResult]) -> Json {
         })
         .collect();
     object([
-        ("schema", 1u32.into()),
+        ("schema", 2u32.into()),
         ("mode", if results.smoke { "smoke" } else { "full" }.into()),
         ("command", results.command.as_str().into()),
         ("started_utc", results.started_utc.as_str().into()),
@@ -442,6 +528,7 @@ pub fn json(results: &Results, targets: &[TargetResult]) -> Json {
                 ("seconds_per_load", results.seconds.into()),
                 ("startups", results.startups.into()),
                 ("idle_connections", results.idle_connections.into()),
+                ("idle_tls_connections", results.idle_tls_connections.into()),
                 ("server_cpu", 0u32.into()),
                 ("load_generator_cpu", 1u32.into()),
                 (
@@ -466,6 +553,8 @@ pub fn json(results: &Results, targets: &[TargetResult]) -> Json {
                 ("ours", results.versions.ours.as_str().into()),
                 ("nginx", results.versions.nginx.as_str().into()),
                 ("wrk", results.versions.wrk.as_str().into()),
+                ("h2load", results.versions.h2load.as_str().into()),
+                ("openssl", results.versions.openssl.as_str().into()),
             ]),
         ),
         ("servers", Json::Object(servers)),

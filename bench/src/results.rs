@@ -4,12 +4,14 @@ use std::time::Duration;
 
 use crate::load::{Measurement, Scenario};
 use crate::memory::ConnectionFigures;
-use crate::server::Contender;
+use crate::server::{Contender, Transport};
 
 pub struct Versions {
     pub ours: String,
     pub nginx: String,
     pub wrk: String,
+    pub h2load: String,
+    pub openssl: String,
 }
 
 pub struct Sizes {
@@ -34,6 +36,7 @@ pub struct Results {
     pub seconds: u64,
     pub startups: u32,
     pub idle_connections: usize,
+    pub idle_tls_connections: usize,
     /// The command that produced these results, as its caller reported it.
     pub command: String,
     pub started_utc: String,
@@ -44,6 +47,7 @@ pub struct Results {
     /// Exec-to-first-200 samples per server.
     pub startup: Vec<(Contender, Vec<Duration>)>,
     pub idle_rss: Vec<(Contender, u64)>,
+    /// Idle connections held, plain and over TLS.
     pub connections: Vec<(Contender, ConnectionFigures)>,
     pub loads: Vec<LoadRecord>,
 }
@@ -52,8 +56,9 @@ pub struct Results {
 /// of its own samples.
 pub struct LoadSummary {
     pub requests_per_second: f64,
-    pub p50_us: f64,
-    pub p99_us: f64,
+    /// None when the load generator does not report latency percentiles.
+    pub p50_us: Option<f64>,
+    pub p99_us: Option<f64>,
     pub server_cpu_us_per_request: f64,
     pub load_generator_busy_percent: f64,
     pub other_load_on_server_cpu_percent: f64,
@@ -116,10 +121,14 @@ impl Results {
         }
         let median_of =
             |figure: fn(&Measurement) -> f64| median(runs.iter().map(|run| figure(run)).collect());
+        let median_if_reported = |figure: fn(&Measurement) -> Option<f64>| {
+            let values: Option<Vec<f64>> = runs.iter().map(|run| figure(run)).collect();
+            values.map(median)
+        };
         Some(LoadSummary {
             requests_per_second: median_of(Measurement::requests_per_second),
-            p50_us: median_of(|run| run.p50_us),
-            p99_us: median_of(|run| run.p99_us),
+            p50_us: median_if_reported(|run| run.p50_us),
+            p99_us: median_if_reported(|run| run.p99_us),
             server_cpu_us_per_request: median_of(Measurement::server_cpu_us_per_request),
             load_generator_busy_percent: median_of(Measurement::load_generator_busy_percent),
             other_load_on_server_cpu_percent: median_of(
@@ -157,10 +166,14 @@ impl Results {
             .map(|(_, rss)| *rss)
     }
 
-    pub fn connection_figures(&self, contender: Contender) -> Option<&ConnectionFigures> {
+    pub fn connection_figures(
+        &self,
+        contender: Contender,
+        transport: Transport,
+    ) -> Option<&ConnectionFigures> {
         self.connections
             .iter()
-            .find(|(who, _)| *who == contender)
+            .find(|(who, figures)| *who == contender && figures.transport == transport)
             .map(|(_, figures)| figures)
     }
 }

@@ -5,10 +5,14 @@ use std::fs::{self, File, OpenOptions};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use rustls::ClientConfig;
+
 use crate::nginx_conf::{self, NginxSettings};
+use crate::tls::{self, CertificateFiles, KeyKind};
 use crate::{http, procfs, sys, Result};
 
 /// The text both servers answer with (the upstream image's default); the body is this
@@ -27,6 +31,8 @@ pub enum Contender {
     Ours,
     /// Our server with `-log-format=json`, stdout to a file on disk.
     OursJson,
+    /// Our server with `-served-by`: what naming the replica on every answer costs.
+    OursServedBy,
     /// The reference.
     Nginx,
 }
@@ -37,6 +43,7 @@ impl Contender {
         match self {
             Contender::Ours => "ours",
             Contender::OursJson => "ours_json",
+            Contender::OursServedBy => "ours_served_by",
             Contender::Nginx => "nginx",
         }
     }
@@ -46,7 +53,33 @@ impl Contender {
         match self {
             Contender::Ours => "ours",
             Contender::OursJson => "ours-json",
+            Contender::OursServedBy => "ours-served-by",
             Contender::Nginx => "nginx",
+        }
+    }
+}
+
+/// What a server listens with: plain HTTP, or TLS (HTTP/2 or HTTP/1.1 by ALPN) with a
+/// certificate of one key kind.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Transport {
+    Plain,
+    Tls(KeyKind),
+}
+
+impl Transport {
+    pub fn key(self) -> &'static str {
+        match self {
+            Transport::Plain => "plain",
+            Transport::Tls(KeyKind::Ecdsa) => "tls_ecdsa",
+            Transport::Tls(KeyKind::Rsa) => "tls_rsa",
+        }
+    }
+
+    pub fn scheme(self) -> &'static str {
+        match self {
+            Transport::Plain => "http",
+            Transport::Tls(_) => "https",
         }
     }
 }
@@ -55,9 +88,23 @@ impl Contender {
 pub struct Setup {
     pub server_binary: PathBuf,
     pub nginx_binary: PathBuf,
+    /// The certificate of each key kind, which both servers present.
+    pub certificates: Vec<(KeyKind, CertificateFiles)>,
+    /// The harness's TLS client.
+    pub tls_client: Arc<ClientConfig>,
     /// Scratch directory of this run: access logs, nginx prefixes, stderr captures.
     pub work_dir: PathBuf,
     pub server_cpu: usize,
+}
+
+impl Setup {
+    pub fn certificate(&self, kind: KeyKind) -> Result<&CertificateFiles> {
+        self.certificates
+            .iter()
+            .find(|(made, _)| *made == kind)
+            .map(|(_, files)| files)
+            .ok_or_else(|| format!("no {} certificate was made for this run", kind.label()))
+    }
 }
 
 /// Connections nginx is set up for unless a test needs more: above the benchmark's
@@ -69,7 +116,9 @@ const NGINX_DEFAULT_CONNECTIONS: u64 = 1024;
 /// so an error anywhere in the harness leaves nothing running.
 pub struct RunningServer {
     pub contender: Contender,
+    pub transport: Transport,
     pub port: u16,
+    tls_client: Arc<ClientConfig>,
     child: Option<Child>,
     /// Taken just before the exec: the start of "exec to first 200".
     spawned_at: Instant,
@@ -79,19 +128,29 @@ pub struct RunningServer {
 }
 
 impl RunningServer {
-    /// Starts `contender` pinned to the server CPU on a free 127.0.0.1 port, in its
-    /// default configuration, or raised to hold `capacity` connections at once.
-    /// Returns once the process exists; `wait_ready` waits for it to answer.
-    pub fn spawn(setup: &Setup, contender: Contender, capacity: Option<u64>) -> Result<Self> {
+    /// Starts `contender` pinned to the server CPU on a free 127.0.0.1 port over
+    /// `transport`, in its default configuration, or raised to hold `capacity`
+    /// connections at once. Returns once the process exists; `wait_ready` waits for it
+    /// to answer.
+    pub fn spawn(
+        setup: &Setup,
+        contender: Contender,
+        transport: Transport,
+        capacity: Option<u64>,
+    ) -> Result<Self> {
         let port = free_port()?;
-        let name = format!("{}-{port}", contender.key());
+        let name = format!("{}-{}-{port}", contender.key(), transport.key());
+        let certificate = match transport {
+            Transport::Plain => None,
+            Transport::Tls(kind) => Some(setup.certificate(kind)?),
+        };
         let stderr_path = setup.work_dir.join(format!("{name}.stderr"));
         let stderr = File::create(&stderr_path)
             .map_err(|e| format!("creating {}: {e}", stderr_path.display()))?;
 
         let mut access_log = None;
         let mut command = match contender {
-            Contender::Ours | Contender::OursJson => {
+            Contender::Ours | Contender::OursJson | Contender::OursServedBy => {
                 let log_path = setup.work_dir.join(format!("{name}.access.log"));
                 // Append mode, so truncating the file between loads (to spare the disk)
                 // makes the server write at the new end rather than leave a hole.
@@ -109,8 +168,18 @@ impl RunningServer {
                     // The default cap may be below what the idle-connection test holds.
                     command.arg(format!("-max-connections={}", connections + 64));
                 }
-                if contender == Contender::OursJson {
-                    command.arg("-log-format=json");
+                match contender {
+                    Contender::OursJson => {
+                        command.arg("-log-format=json");
+                    }
+                    Contender::OursServedBy => {
+                        command.arg("-served-by");
+                    }
+                    Contender::Ours | Contender::Nginx => {}
+                }
+                if let Some(files) = certificate {
+                    command.arg("-tls-cert").arg(&files.cert);
+                    command.arg("-tls-key").arg(&files.key);
                 }
                 command.stdout(log);
                 // Settings from ECHO_* variables in the caller's environment would change
@@ -135,6 +204,7 @@ impl RunningServer {
                     // 1/16 of its connection slots are free; twice the count keeps it
                     // well clear of that.
                     connections: capacity.map_or(NGINX_DEFAULT_CONNECTIONS, |c| 2 * c + 64),
+                    tls: certificate,
                 });
                 fs::write(&config_path, config)
                     .map_err(|e| format!("writing {}: {e}", config_path.display()))?;
@@ -163,7 +233,9 @@ impl RunningServer {
             .map_err(|e| format!("starting {}: {e}", binary.display()))?;
         Ok(RunningServer {
             contender,
+            transport,
             port,
+            tls_client: Arc::clone(&setup.tls_client),
             child: Some(child),
             spawned_at,
             access_log,
@@ -181,14 +253,19 @@ impl RunningServer {
         // harness's) CPU, not the server's.
         while Instant::now() < deadline {
             self.check_alive()?;
-            let Ok(mut stream) = TcpStream::connect(address) else {
+            let Ok(stream) = TcpStream::connect(address) else {
                 thread::yield_now();
                 continue;
             };
             let timeout = Some(Duration::from_secs(2));
             let _ = stream.set_read_timeout(timeout);
             let _ = stream.set_write_timeout(timeout);
-            match http::get(&mut stream, false) {
+            let answer = match self.transport {
+                Transport::Plain => http::get(&mut { stream }, false),
+                Transport::Tls(_) => tls::wrap(&self.tls_client, stream)
+                    .and_then(|mut tls| http::get(&mut tls, false)),
+            };
+            match answer {
                 Ok(response) if response.status == 200 => return Ok(self.spawned_at.elapsed()),
                 Ok(response) => {
                     return Err(format!(
@@ -201,8 +278,9 @@ impl RunningServer {
             }
         }
         Err(format!(
-            "{} did not answer 200 within {READY_TIMEOUT:?}{}",
+            "{} ({}) did not answer 200 within {READY_TIMEOUT:?}{}",
             self.contender.label(),
+            self.transport.key(),
             self.stderr_tail()
         ))
     }
@@ -325,9 +403,10 @@ fn free_port() -> Result<u16> {
 pub fn start_ready(
     setup: &Setup,
     contender: Contender,
+    transport: Transport,
     capacity: Option<u64>,
 ) -> Result<RunningServer> {
-    let mut server = RunningServer::spawn(setup, contender, capacity)?;
+    let mut server = RunningServer::spawn(setup, contender, transport, capacity)?;
     server.wait_ready()?;
     Ok(server)
 }

@@ -13,7 +13,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use hyper::header::{HeaderMap, HeaderName, HeaderValue};
+use http::header::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::faults::{Faults, Health, Schedule};
 use crate::served_by::Replica;

@@ -1,11 +1,12 @@
 //! What one HTTP/2 connection has been doing, for the supervisor that enforces
-//! its timeouts: whether the client's hello has arrived, how many streams are
-//! open, how many answers wait for the client to take them, and when a stream
-//! last opened, became ready or closed.
+//! its timeouts: whether the client's hello has arrived, how many streams this
+//! server is still working on, and when a stream last opened or was answered.
+//! (Answers written but not yet taken by the client are h2's to know about: the
+//! supervisor asks the connection.)
 //!
-//! hyper runs each stream as a task of its own, so streams report through
-//! atomics; the reading side is watched by [`Observed`], a wrapper around the
-//! connection's IO.
+//! Streams that wait (for a request body, or for `-delay`) run as tasks of their
+//! own, so streams report through atomics; the reading side is watched by
+//! [`Observed`], a wrapper around the connection's IO.
 
 use std::io;
 use std::pin::Pin;
@@ -13,9 +14,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use bytes::Bytes;
-use http_body_util::Full;
-use hyper::body::{Body, Frame, SizeHint};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::{Duration, Instant};
 
@@ -23,28 +21,29 @@ use tokio::time::{Duration, Instant};
 const PREFACE_LEN: usize = 24;
 const FRAME_HEADER_LEN: usize = 9;
 
-/// Shared by the supervisor, the IO wrapper and every stream of one connection.
+/// Shared by the supervisor, the IO wrapper and the streams that wait.
 #[derive(Debug)]
 pub struct Activity {
     opened: Instant,
     /// The preface and the first SETTINGS frame have arrived whole.
     hello_done: AtomicBool,
-    /// Streams from their request's HEADERS until their answer is sent or the
-    /// stream is reset.
+    /// Streams that wait in a task of their own, from their request's HEADERS
+    /// until their answer is handed to h2 or the stream is reset.
     open_streams: AtomicUsize,
-    /// Of those, the ones whose answer is ready and waiting to be sent.
-    answers_waiting: AtomicUsize,
-    /// Milliseconds after `opened` of the last stream event: opened, answer
-    /// ready, closed. Every event that can bring a deadline closer updates it.
+    /// Milliseconds after `opened` of the last stream event: opened, answered,
+    /// closed. Every event that can bring a deadline closer updates it.
     last_event_ms: AtomicU64,
 }
 
-/// One moment's view of an [`Activity`].
+/// One moment's view of a connection, as [`super::deadline`] judges it.
 #[derive(Clone, Copy, Debug)]
 pub struct Snapshot {
     pub opened: Instant,
     pub hello_done: bool,
+    /// Streams open: waiting for their request or answer, or answered and
+    /// waiting for the client to take the answer.
     pub open_streams: usize,
+    /// Of those, the ones whose answer is written and waits for the client.
     pub answers_waiting: usize,
     pub last_event: Instant,
 }
@@ -55,100 +54,51 @@ impl Activity {
             opened: Instant::now(),
             hello_done: AtomicBool::new(false),
             open_streams: AtomicUsize::new(0),
-            answers_waiting: AtomicUsize::new(0),
             last_event_ms: AtomicU64::new(0),
         })
     }
 
-    /// A stream has opened; it counts as open until the returned guard drops.
+    /// A stream will wait in a task; it counts as open until the returned guard
+    /// drops.
     pub fn stream_opened(self: &Arc<Self>) -> OpenStream {
         self.open_streams.fetch_add(1, Ordering::AcqRel);
         self.event();
         OpenStream {
             activity: Arc::clone(self),
-            answer_ready: false,
         }
     }
 
+    /// What this connection's own records say; [`Snapshot::answers_waiting`] is
+    /// for the supervisor to add from h2.
     pub fn snapshot(&self) -> Snapshot {
         Snapshot {
             opened: self.opened,
             hello_done: self.hello_done.load(Ordering::Acquire),
             open_streams: self.open_streams.load(Ordering::Acquire),
-            answers_waiting: self.answers_waiting.load(Ordering::Acquire),
+            answers_waiting: 0,
             last_event: self.opened
                 + Duration::from_millis(self.last_event_ms.load(Ordering::Acquire)),
         }
     }
 
-    fn event(&self) {
+    /// Something happened to a stream: one arrived, or was answered.
+    pub fn event(&self) {
         let elapsed = self.opened.elapsed().as_millis() as u64;
         self.last_event_ms.fetch_max(elapsed, Ordering::AcqRel);
     }
 }
 
-/// Held by a stream while it is open, and then by its answer's body, which hyper
-/// drops once the body is sent or the stream is reset.
+/// Held by a stream that waits in a task of its own, until its answer is handed
+/// to h2 or the stream ends.
 #[derive(Debug)]
 pub struct OpenStream {
     activity: Arc<Activity>,
-    answer_ready: bool,
-}
-
-impl OpenStream {
-    /// The answer is ready: from now on the stream waits only for the client.
-    pub fn answer_ready(&mut self) {
-        if !self.answer_ready {
-            self.answer_ready = true;
-            self.activity.answers_waiting.fetch_add(1, Ordering::AcqRel);
-            self.activity.event();
-        }
-    }
 }
 
 impl Drop for OpenStream {
     fn drop(&mut self) {
-        if self.answer_ready {
-            self.activity.answers_waiting.fetch_sub(1, Ordering::AcqRel);
-        }
         self.activity.open_streams.fetch_sub(1, Ordering::AcqRel);
         self.activity.event();
-    }
-}
-
-/// An answer's body, carrying its stream's [`OpenStream`] until hyper drops it.
-pub struct AnswerBody {
-    body: Full<Bytes>,
-    _stream: OpenStream,
-}
-
-impl AnswerBody {
-    pub fn new(body: Full<Bytes>, mut stream: OpenStream) -> AnswerBody {
-        stream.answer_ready();
-        AnswerBody {
-            body,
-            _stream: stream,
-        }
-    }
-}
-
-impl Body for AnswerBody {
-    type Data = Bytes;
-    type Error = std::convert::Infallible;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
-        Pin::new(&mut self.get_mut().body).poll_frame(cx)
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.body.is_end_stream()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.body.size_hint()
     }
 }
 
@@ -280,15 +230,13 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn streams_count_until_their_answer_is_dropped() {
+    async fn waiting_streams_count_until_their_guard_drops() {
         let activity = Activity::new();
         let first = activity.stream_opened();
         let second = activity.stream_opened();
         assert_eq!(activity.snapshot().open_streams, 2);
-        let body = AnswerBody::new(Full::new(Bytes::from_static(b"x")), first);
-        let seen = activity.snapshot();
-        assert_eq!((seen.open_streams, seen.answers_waiting), (2, 1));
-        drop(body);
+        drop(first);
+        assert_eq!(activity.snapshot().open_streams, 1);
         drop(second);
         let seen = activity.snapshot();
         assert_eq!((seen.open_streams, seen.answers_waiting), (0, 0));

@@ -167,7 +167,7 @@ mod tests {
             ("rev", "f\u{e9}\"=,;\\:7"),
         ]);
         assert_eq!(replica.as_str(), "task=a_b__X-Evil:_1 rev=f_______:7");
-        assert!(hyper::header::HeaderValue::from_str(replica.as_str()).is_ok());
+        assert!(http::header::HeaderValue::from_str(replica.as_str()).is_ok());
         let long = "x".repeat(1000);
         assert_eq!(
             Replica::from_pairs(&[("host", &long)]).as_str().len(),

@@ -68,6 +68,10 @@ SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 WORKDIR /src
 COPY Cargo.toml Cargo.lock build.rs ./
 COPY src ./src
+# The benchmark harness is a member of the workspace: cargo loads every member, even
+# to build only the server, so the harness's manifest and sources come too (unbuilt).
+COPY bench/Cargo.toml ./bench/
+COPY bench/src ./bench/src
 COPY scripts/build-static.sh ./scripts/
 # There is no .git in the build context: the commit comes from outside, and so may
 # the build time (SOURCE_DATE_EPOCH, for reproducible builds; empty means now).

@@ -146,7 +146,7 @@ command_line "pipeline/setup-github.sh --repository $repository --reviewers <log
     "    ${relative_variables[*]} --dry-run" \
     "pipeline/setup-github.sh --repository $repository --reviewers <login>[,<login>...] \\" \
     "    ${relative_variables[*]}"
-printf '    then the branches and Actions settings of the checklist (infra/README.md, "Set-up, by hand and by script").\n'
+printf '    then the branches and Actions settings of the checklist (infra/README.md, "Set-up and teardown: the checklist").\n'
 
 registry_url="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["repository"]["ECR_REPOSITORY_URL"])' "$VARIABLES_DIR/shared.json")"
 region="$(tfvar envs/shared region)"
@@ -154,7 +154,7 @@ image="$registry_url:manual-$(git -C "$REPO_DIR" rev-parse --short=12 HEAD)"
 step "Next, 2. the first image and dev. Either the pipeline does both: push the committed values to dev"
 command_line "git push origin HEAD:dev"
 printf '    or by hand. The first image, built on this machine (%s), with the tooling account'"'"'s credentials:\n' \
-    "the image is for its architecture; dev runs X86_64"
+    "stack/build-image.sh needs Linux on x86_64, the architecture of dev's tasks; elsewhere, see step 4 of infra/README.md's checklist"
 command_line "aws ecr get-login-password --region $region | docker login --username AWS --password-stdin ${registry_url%%/*}" \
     "stack/build-image.sh $image" \
     "docker push $image"

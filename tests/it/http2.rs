@@ -337,13 +337,26 @@ async fn the_drain_does_not_wait_on_a_silent_client() {
     assert_eq!(goaway_code(&frames), Some(0), "{frames:?}");
 }
 
-/// Error codes come from the h2 crate, which (as of h2 0.4.20) sends
-/// PROTOCOL_ERROR for every malformed frame where RFC 9113 names a more precise
-/// code. The README lists this as a known limitation; this test notices when a
-/// newer h2 changes it.
+/// Error codes come from the h2 crate, which (in the version Cargo.lock pins)
+/// sends PROTOCOL_ERROR for every malformed frame where RFC 9113 names a more
+/// precise code. The README lists this as a known limitation and names that
+/// version; this test notices when a newer h2 changes the codes, and when h2 is
+/// updated at all, so that the README's version is never one nobody checked.
 #[tokio::test]
 async fn malformed_frames_get_the_error_codes_the_h2_crate_sends() {
     const PROTOCOL_ERROR: u32 = 0x1;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).expect("Cargo.lock");
+    let h2 = locked_version(&lock, "h2").expect("Cargo.lock pins h2");
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+    let readme = readme.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        readme.contains(&format!(
+            "h2 {h2}, the version Cargo.lock pins, sends these"
+        )),
+        "Cargo.lock pins h2 {h2}, but README.md's Limits do not name it: check the codes \
+         below with it, then say in the README which version sends them"
+    );
     let cert = TestCertificate::new("h2-codes");
     let server = server(&cert, |_| {}).await;
     for (what, bad, rfc_code) in [
@@ -407,4 +420,15 @@ async fn requests_are_answered_on_a_raw_connection() {
     }
     data.sort();
     assert_eq!(data, [(1, b"h2\n".to_vec()), (3, b"h2\n".to_vec())]);
+}
+
+/// The version of a package in Cargo.lock (its first entry, if there are several).
+fn locked_version<'a>(lock: &'a str, name: &str) -> Option<&'a str> {
+    let entry = format!("name = \"{name}\"");
+    let mut lines = lock.lines();
+    lines.find(|line| *line == entry)?;
+    lines
+        .next()?
+        .strip_prefix("version = \"")?
+        .strip_suffix('"')
 }

@@ -13,9 +13,12 @@ from docker_cli import docker, inspect, wait_for
 MIB = 1024 * 1024
 # The image's size target is under 2 MiB. The static glibc binary does not reach it (how far,
 # and why: stack/README.md, "The image"). The budget below guards against growth; lower it to
-# 2 MiB once the binary fits. The measured size is reported on every run.
+# 2 MiB once the binary fits. It was raised from 3.5 MiB when the TLS and HTTP/2 crates went
+# from opt-level "z" to 3 (about 0.3 MiB for a third fewer instructions per HTTP/2 request;
+# Cargo.toml says what each choice was measured to cost and save). The measured size is
+# reported on every run.
 SIZE_TARGET = 2 * MIB
-SIZE_BUDGET = 3.5 * MIB
+SIZE_BUDGET = 4 * MIB
 
 
 def test_image_metadata(image):

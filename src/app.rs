@@ -52,6 +52,21 @@ pub struct Reply {
     pub h1_head: Vec<u8>,
 }
 
+/// Which of an [`App`]'s replies a request gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplyId {
+    Echo,
+    Health,
+    HealthShuttingDown,
+    ConnectRefused,
+    /// `-error-rate`'s 503.
+    Unavailable,
+    /// `/health` before `-ready-after` has passed.
+    HealthStarting,
+    /// `/health` once `-unhealthy-after` has passed.
+    HealthUnhealthy,
+}
+
 /// The replies of one server configuration.
 #[derive(Debug)]
 pub struct App {
@@ -200,24 +215,46 @@ impl App {
     /// the query). With `-error-rate`, each call for a path but /health counts
     /// as one answer of the rate.
     pub fn reply(&self, method: &str, path: &[u8], phase: Phase) -> &Reply {
+        self.get(self.choose(method, path, phase))
+    }
+
+    /// [`App::reply`], named rather than borrowed: for a connection that answers
+    /// later and should not hold a borrow of the app meanwhile.
+    pub fn choose(&self, method: &str, path: &[u8], phase: Phase) -> ReplyId {
         if method == "CONNECT" {
             // A 2xx would tell every proxy in front that the connection is now a
             // tunnel (RFC 9110 §9.3.6), and carry the next request past it.
-            &self.connect_refused
+            ReplyId::ConnectRefused
         } else if path != HEALTH_PATH {
             match &self.faults {
-                Some(faults) if faults.schedule.next_answer_fails() => &faults.unavailable,
-                _ => &self.echo,
+                Some(faults) if faults.schedule.next_answer_fails() => ReplyId::Unavailable,
+                _ => ReplyId::Echo,
             }
         } else if phase != Phase::Serving {
             // Load balancers stop sending new requests once their check fails.
-            &self.health_shutting_down
+            ReplyId::HealthShuttingDown
         } else {
-            match self.faults.as_deref().map(|f| (f, f.schedule.health())) {
-                Some((faults, Health::Starting)) => &faults.health_starting,
-                Some((faults, Health::Unhealthy)) => &faults.health_unhealthy,
-                _ => &self.health,
+            match self.faults.as_deref().map(|f| f.schedule.health()) {
+                Some(Health::Starting) => ReplyId::HealthStarting,
+                Some(Health::Unhealthy) => ReplyId::HealthUnhealthy,
+                _ => ReplyId::Health,
             }
+        }
+    }
+
+    /// The reply `id` names. The fault flags' replies exist only with a fault
+    /// flag set, and [`App::choose`] names them only then.
+    pub fn get(&self, id: ReplyId) -> &Reply {
+        let faults = self.faults.as_deref();
+        match (id, faults) {
+            (ReplyId::Echo, _) => &self.echo,
+            (ReplyId::Health, _) => &self.health,
+            (ReplyId::HealthShuttingDown, _) => &self.health_shutting_down,
+            (ReplyId::ConnectRefused, _) => &self.connect_refused,
+            (ReplyId::Unavailable, Some(faults)) => &faults.unavailable,
+            (ReplyId::HealthStarting, Some(faults)) => &faults.health_starting,
+            (ReplyId::HealthUnhealthy, Some(faults)) => &faults.health_unhealthy,
+            (_, None) => &self.echo,
         }
     }
 

@@ -142,10 +142,8 @@ async fn accept_loop(
         // size of the TLS one.
         match &tls {
             None => {
-                tokio::spawn(async move {
-                    http1::serve(stream, remote, &shared).await;
-                    drop(permit);
-                });
+                let task = http1::ConnectionTask::new(stream, remote, shared, permit);
+                tokio::spawn(task);
             }
             Some(acceptor) => {
                 let acceptor = acceptor.clone();
@@ -177,7 +175,7 @@ async fn serve_tls(
         // As Go does: say so in plain HTTP, rather than with a TLS alert.
         let reply = shared.app.refusal(400, PLAIN_HTTP_ON_TLS_PORT.to_owned());
         let head_only = http1::is_head(first);
-        return http1::refuse(stream, remote, &shared, &reply, head_only).await;
+        return http1::refuse(stream, remote, shared, &reply, head_only).await;
     }
     // rustls reads what was already taken off the socket before the rest.
     let accept = acceptor.accept_with(stream, |session| {
@@ -189,7 +187,7 @@ async fn serve_tls(
     if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
         h2::serve(stream, remote, shared).await;
     } else {
-        http1::serve(stream, remote, &shared).await;
+        http1::serve(stream, remote, shared).await;
     }
 }
 

@@ -7,7 +7,9 @@
 //! connections close, in-flight requests finish.
 
 use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Arc;
 
+use tokio::sync::futures::OwnedNotified;
 use tokio::sync::{mpsc, Notify};
 
 /// Where the server is in its life.
@@ -26,7 +28,8 @@ pub struct ShutdownState {
     phase: AtomicU8,
     /// Fires when serving ends: at the delay, or at the drain if there is none.
     leaving: Notify,
-    drain_started: Notify,
+    /// Shared with every idle HTTP/1 connection's task, which owns its wait.
+    drain_started: Arc<Notify>,
 }
 
 impl ShutdownState {
@@ -65,6 +68,12 @@ impl ShutdownState {
     /// [`ShutdownState::is_draining`] for the time before it existed.
     pub fn drain_started(&self) -> tokio::sync::futures::Notified<'_> {
         self.drain_started.notified()
+    }
+
+    /// [`ShutdownState::drain_started`] for a future that cannot borrow this
+    /// state: it holds its own reference.
+    pub fn drain_started_owned(&self) -> OwnedNotified {
+        Arc::clone(&self.drain_started).notified_owned()
     }
 }
 

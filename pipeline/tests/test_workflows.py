@@ -226,6 +226,26 @@ def test_a_prod_plan_that_ignores_a_failed_dev_deploy_is_caught(workflows):
                for p in rules.image_once(broken(workflows, change)["deploy.yml"]))
 
 
+def test_a_deploy_job_that_writes_a_tag_is_caught(workflows):
+    # The dev deploy job marking its own image: its role would need ecr:PutImage, which
+    # would let it write any tag (prod's too) on any digest.
+    def change(w):
+        mark = job(w, "deploy.yml", "mark-verified")
+        step = step_running(mark, "ecr_image.py promote")
+        mark["steps"].remove(step)
+        job(w, "deploy.yml", "deploy-dev")["steps"].append(step)
+    problems = rules.image_once(broken(workflows, change)["deploy.yml"])
+    assert any("deploy-dev: tags an image in environment 'dev'" in p for p in problems), problems
+    assert any("no job of the build environment marks the image" in p for p in problems), problems
+
+
+def test_a_mark_before_the_dev_deploy_is_caught(workflows):
+    def change(w):
+        job(w, "deploy.yml", "mark-verified")["needs"] = ["ci", "build-image"]
+    assert any("no job of the build environment marks the image" in p
+               for p in rules.image_once(broken(workflows, change)["deploy.yml"]))
+
+
 def test_a_prod_deploy_that_plans_for_itself_is_caught(workflows):
     def change(w):
         step = step_running(job(w, "deploy.yml", "deploy-prod"), "--apply-plan")

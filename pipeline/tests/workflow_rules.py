@@ -265,8 +265,22 @@ def image_once(deploy: dict) -> list[str]:
                 problems.append(f"{job_id}: plans prod without checking that dev runs the digest to steady state")
             if "--save-plan" in text and '--tag "dev-verified-$commit"' not in text:
                 problems.append(f"{job_id}: plans prod without checking that dev's deploy of the digest passed")
-        if deploys_to(job) == "dev" and 'promote --image "$IMAGE" --tag "dev-verified-$GITHUB_SHA"' not in runs(job):
-            problems.append(f"{job_id}: does not mark the image it deployed as dev-verified")
+    # IAM cannot limit which tag a role writes, so only the build environment's push
+    # role writes to the repository: the dev-verified mark comes from a job in that
+    # environment, after the dev deploy passed.
+    dev_deploys = [job_id for job_id, job in jobs(deploy).items() if deploys_to(job) == "dev"]
+    markers = []
+    for job_id, job in jobs(deploy).items():
+        if "ecr_image.py promote" not in runs(job):
+            continue
+        if environment_name(job) != "build":
+            problems.append(f"{job_id}: tags an image in environment {environment_name(job)!r}: only the build "
+                            "environment's push role may write to the repository")
+        elif 'promote --image "$IMAGE" --tag "dev-verified-$GITHUB_SHA"' in runs(job) and dev_deploys and \
+                set(dev_deploys) <= set(needs(job)) and job.get("if") == "github.ref == 'refs/heads/dev'":
+            markers.append(job_id)
+    if not markers:
+        problems.append("no job of the build environment marks the image dev-verified after the dev deploy passed")
     return problems
 
 

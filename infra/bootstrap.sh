@@ -146,7 +146,7 @@ command_line "pipeline/setup-github.sh --repository $repository --reviewers <log
     "    ${relative_variables[*]} --dry-run" \
     "pipeline/setup-github.sh --repository $repository --reviewers <login>[,<login>...] \\" \
     "    ${relative_variables[*]}"
-printf '    then the branches and Actions settings of the checklist (infra/README.md, "Set-up, by hand and by script").\n'
+printf '    then the branches and Actions settings of the checklist (infra/README.md, "Set-up and teardown: the checklist").\n'
 
 registry_url="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["repository"]["ECR_REPOSITORY_URL"])' "$VARIABLES_DIR/shared.json")"
 region="$(tfvar envs/shared region)"

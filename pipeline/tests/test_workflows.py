@@ -326,3 +326,11 @@ def test_an_emulator_setting_in_a_deploy_is_caught(workflows, flag):
         step["run"] += f" {flag}"
     assert any(f"deploy-dev: uses {flag.split()[0]}, which is for emulators only" in p
                for p in watch_problems(workflows, change))
+
+
+def test_the_readme_diagram_names_every_suite():
+    # pipeline/README.md's diagram says ci.yml runs every suite; it lists them.
+    text = (REPO_ROOT / "pipeline" / "README.md").read_text(encoding="utf-8")
+    [line] = [line for line in text.splitlines() if "for every suite:" in line]
+    listed = set(line.split("<br/>", 1)[1].split('"]', 1)[0].split(" · "))
+    assert listed == suites()

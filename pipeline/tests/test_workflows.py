@@ -21,6 +21,7 @@ RULES = [
     "pinned_actions", "top_level_permissions", "job_permissions", "oidc_only", "triggers", "production_gate",
     "deploys_need_tests", "concurrency", "image_once", "deploys_watched", "vulnerability_scans", "ci_runs_every_suite",
     "checkout_without_credentials", "no_expressions_in_scripts", "job_timeouts", "hashed_pip_installs",
+    "ci_called_one_way",
 ]
 
 
@@ -326,6 +327,13 @@ def test_an_emulator_setting_in_a_deploy_is_caught(workflows, flag):
         step["run"] += f" {flag}"
     assert any(f"deploy-dev: uses {flag.split()[0]}, which is for emulators only" in p
                for p in watch_problems(workflows, change))
+
+
+def test_a_second_way_of_calling_ci_is_caught(workflows):
+    def change(w):
+        job(w, "release.yml", "ci")["uses"] = "$/.github/workflows/ci.yml"
+    assert any("release.yml/ci: calls '$/.github/workflows/ci.yml'" in p
+               for p in rules.ci_called_one_way(broken(workflows, change)))
 
 
 def test_the_readme_diagram_names_every_suite():

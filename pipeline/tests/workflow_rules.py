@@ -365,6 +365,14 @@ def no_expressions_in_scripts(workflows: dict[str, dict]) -> list[str]:
             for step in steps(job) if "${{" in step.get("run", "")]
 
 
+def ci_called_one_way(workflows: dict[str, dict]) -> list[str]:
+    """Every workflow that calls ci.yml calls it by the same local path, the form
+    actionlint checks inputs against and the other rules match."""
+    return [f"{name}/{job_id}: calls {job['uses']!r}, not {CI_WORKFLOW!r}"
+            for name, workflow in workflows.items() for job_id, job in jobs(workflow).items()
+            if str(job.get("uses", "")).endswith("/ci.yml") and job["uses"] != CI_WORKFLOW]
+
+
 def job_timeouts(workflows: dict[str, dict]) -> list[str]:
     """A hung step ends at a known time instead of GitHub's six hours."""
     return [f"{name}/{job_id}: no timeout-minutes"
@@ -391,4 +399,5 @@ def all_rules(workflows: dict[str, dict], texts: dict[str, str], suites: set[str
         "no_expressions_in_scripts": no_expressions_in_scripts(workflows),
         "job_timeouts": job_timeouts(workflows),
         "hashed_pip_installs": hashed_pip_installs(workflows),
+        "ci_called_one_way": ci_called_one_way(workflows),
     }

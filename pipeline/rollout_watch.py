@@ -14,6 +14,7 @@ public URL, as one client on the internet would.
 
 import html
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -29,6 +30,18 @@ STOP_TIMEOUT_SECONDS = 30
 # The summary's fields read here (it has them all, always).
 FIELDS = ("url", "duration_s", "rate", "expect_status", "requests", "failed", "failures", "connections",
           "latency_ms", "versions", "served_by", "unlisted", "first_failures")
+
+
+# What the watcher's environment never holds: the deploy job's AWS credentials and
+# region settings, GitHub's tokens, and what mints an OIDC token for a role. The
+# watcher only sends HTTP requests to the URL; a binary that does more cannot reach
+# AWS or GitHub with the job's identity.
+SECRET_PREFIXES = ("AWS_", "ACTIONS_ID_TOKEN_REQUEST_", "ACTIONS_RUNTIME_TOKEN", "GITHUB_TOKEN", "GH_TOKEN")
+
+
+def watcher_environment(environment: dict[str, str]) -> dict[str, str]:
+    """The deploy's environment without credentials (SECRET_PREFIXES)."""
+    return {name: value for name, value in environment.items() if not name.upper().startswith(SECRET_PREFIXES)}
 
 
 class WatchFailed(RuntimeError):
@@ -53,7 +66,7 @@ class Watcher:
         try:
             self._process = subprocess.Popen(
                 [self.binary, f"-watch={self.url}"], stdin=subprocess.DEVNULL, stdout=self._stdout,
-                stderr=subprocess.PIPE, text=True, errors="replace",
+                stderr=subprocess.PIPE, text=True, errors="replace", env=watcher_environment(dict(os.environ)),
             )
         except OSError as error:
             raise WatchFailed(f"cannot run the watcher {self.binary}: {error.strerror or error}") from None

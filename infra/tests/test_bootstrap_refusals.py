@@ -104,3 +104,14 @@ def test_the_two_layouts_mixed_up_are_refused(clone):
         "bootstrap: error: infra/envs/shared/terraform.tfvars: environment_account_ids.prod is 333333333333, an "
         "example: put prod's account ID, or null for the one-account layout",
     ]
+
+
+def test_the_scripts_name_sections_the_readme_has():
+    """What bootstrap.sh and teardown.sh print to point a user at infra/README.md names a
+    heading that is there."""
+    headings = {line.lstrip("#").strip() for line in (INFRA / "README.md").read_text().splitlines()
+                if line.startswith("#")}
+    named = [(script.name, section) for script in (INFRA / "bootstrap.sh", INFRA / "teardown.sh")
+             for section in re.findall(r'infra/README\.md, "([^"]+)"', script.read_text())]
+    assert named, "the scripts name no section of infra/README.md any more: drop this test"
+    assert [(script, section) for script, section in named if section not in headings] == []

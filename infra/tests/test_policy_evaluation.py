@@ -135,30 +135,38 @@ def test_a_every_role_a_deploy_role_can_pass_is_held_by_the_boundary(policies, d
 
 
 def ec2_resources(aws, env):
-    """(type, ARN, tags) of every EC2 resource moto holds for the environment."""
+    """(type, ARN, tags) of every EC2 resource moto holds in the environment's VPC, tagged
+    or not: the VPC is found by its Environment tag, everything in it by the VPC's ID, so
+    the main route table, the default network ACL and the default security group, which
+    AWS makes untagged, are among them."""
     ec2 = aws("ec2")
-    tagged = [{"Name": "tag:Environment", "Values": [env]}]
+    [vpc] = ec2.describe_vpcs(Filters=[{"Name": "tag:Environment", "Values": [env]}])["Vpcs"]
+    in_vpc = [{"Name": "vpc-id", "Values": [vpc["VpcId"]]}]
 
     def arn(kind, identifier):
         return f"arn:aws:ec2:{REGION}:{ACCOUNT}:{kind}/{identifier}"
 
-    found = []
-    for vpc in ec2.describe_vpcs(Filters=tagged)["Vpcs"]:
-        found.append(("vpc", arn("vpc", vpc["VpcId"])))
-    for subnet in ec2.describe_subnets(Filters=tagged)["Subnets"]:
-        found.append(("subnet", arn("subnet", subnet["SubnetId"])))
-    for table in ec2.describe_route_tables(Filters=tagged)["RouteTables"]:
-        found.append(("route-table", arn("route-table", table["RouteTableId"])))
-    for group in ec2.describe_security_groups(Filters=tagged)["SecurityGroups"]:
-        found.append(("security-group", arn("security-group", group["GroupId"])))
-    for gateway in ec2.describe_internet_gateways(Filters=tagged)["InternetGateways"]:
-        found.append(("internet-gateway", arn("internet-gateway", gateway["InternetGatewayId"])))
-    for gateway in ec2.describe_nat_gateways(Filters=tagged)["NatGateways"]:
-        found.append(("natgateway", arn("natgateway", gateway["NatGatewayId"])))
-    for address in ec2.describe_addresses(Filters=tagged)["Addresses"]:
-        found.append(("elastic-ip", arn("elastic-ip", address["AllocationId"])))
-    for log in ec2.describe_flow_logs(Filters=tagged)["FlowLogs"]:
-        found.append(("vpc-flow-log", arn("vpc-flow-log", log["FlowLogId"])))
+    def tags(resource):
+        return {tag["Key"]: tag["Value"] for tag in resource.get("Tags") or resource.get("TagSet") or []}
+
+    found = [("vpc", arn("vpc", vpc["VpcId"]), tags(vpc))]
+    for subnet in ec2.describe_subnets(Filters=in_vpc)["Subnets"]:
+        found.append(("subnet", arn("subnet", subnet["SubnetId"]), tags(subnet)))
+    for table in ec2.describe_route_tables(Filters=in_vpc)["RouteTables"]:
+        found.append(("route-table", arn("route-table", table["RouteTableId"]), tags(table)))
+    for acl in ec2.describe_network_acls(Filters=in_vpc)["NetworkAcls"]:
+        found.append(("network-acl", arn("network-acl", acl["NetworkAclId"]), tags(acl)))
+    for group in ec2.describe_security_groups(Filters=in_vpc)["SecurityGroups"]:
+        found.append(("security-group", arn("security-group", group["GroupId"]), tags(group)))
+    for gateway in ec2.describe_internet_gateways(
+            Filters=[{"Name": "attachment.vpc-id", "Values": [vpc["VpcId"]]}])["InternetGateways"]:
+        found.append(("internet-gateway", arn("internet-gateway", gateway["InternetGatewayId"]), tags(gateway)))
+    for gateway in ec2.describe_nat_gateways(Filters=in_vpc)["NatGateways"]:
+        found.append(("natgateway", arn("natgateway", gateway["NatGatewayId"]), tags(gateway)))
+    for address in ec2.describe_addresses(Filters=[{"Name": "tag:Environment", "Values": [env]}])["Addresses"]:
+        found.append(("elastic-ip", arn("elastic-ip", address["AllocationId"]), tags(address)))
+    for log in ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc["VpcId"]]}])["FlowLogs"]:
+        found.append(("vpc-flow-log", arn("vpc-flow-log", log["FlowLogId"]), tags(log)))
     return found
 
 
@@ -175,6 +183,8 @@ EC2_DESTRUCTIVE = {
     "natgateway": ["ec2:DeleteNatGateway"],
     "elastic-ip": ["ec2:ReleaseAddress", "ec2:DisassociateAddress"],
     "vpc-flow-log": ["ec2:DeleteFlowLogs"],
+    "network-acl": ["ec2:DeleteNetworkAcl", "ec2:CreateNetworkAclEntry", "ec2:ReplaceNetworkAclEntry",
+                    "ec2:DeleteNetworkAclEntry", "ec2:ReplaceNetworkAclAssociation"],
 }
 
 
@@ -185,16 +195,19 @@ def other_environment_checks(aws, policies, outputs, env):
     own_tag = {"aws:ResourceTag/Environment": env}
     checks = []
 
-    def add(kind, actions, arn, context=None, resource_policy=None):
-        checks.extend((kind, action, arn, {**own_tag, **(context or {})}, resource_policy) for action in actions)
+    def add(kind, actions, arn, context=None, resource_policy=None, resource_tags=own_tag):
+        checks.extend((kind, action, arn, {**resource_tags, **(context or {})}, resource_policy) for action in actions)
 
-    # EC2, by ID and tag; the attacker also tags its request as its own environment,
-    # and tries to retag the resource to make it its own.
-    for kind, arn in ec2_resources(aws, env):
+    # EC2, by ID and with the tags each resource really has (none, for the defaults AWS
+    # makes with the VPC); the attacker also tags its request as its own environment,
+    # and tries to tag the resource to make it its own.
+    for kind, arn, tags in ec2_resources(aws, env):
+        resource_tags = {f"aws:ResourceTag/{key}": value for key, value in tags.items() if key == "Environment"}
         for action in EC2_DESTRUCTIVE[kind]:
-            add(kind, [action], arn, {"aws:RequestTag/Environment": OTHER[env]})
-        add(kind, ["ec2:CreateTags"], arn, {"aws:RequestTag/Environment": OTHER[env], "aws:TagKeys": ["Environment"]})
-        add(kind, ["ec2:DeleteTags"], arn, {"aws:TagKeys": ["Environment"]})
+            add(kind, [action], arn, {"aws:RequestTag/Environment": OTHER[env]}, None, resource_tags)
+        add(kind, ["ec2:CreateTags"], arn, {"aws:RequestTag/Environment": OTHER[env], "aws:TagKeys": ["Environment"]},
+            None, resource_tags)
+        add(kind, ["ec2:DeleteTags"], arn, {"aws:TagKeys": ["Environment"]}, None, resource_tags)
 
     ecs = aws("ecs")
     [cluster] = ecs.describe_clusters(clusters=[name])["clusters"]
@@ -278,14 +291,41 @@ def test_b_a_deploy_role_cannot_change_the_other_environment(aws, policies, outp
     checks = other_environment_checks(aws, policies, outputs, env)
     kinds = {kind for kind, *_ in checks}
     # Every kind of resource the environment is built from was found in moto.
-    assert {"vpc", "subnet", "route-table", "security-group", "internet-gateway", "natgateway", "elastic-ip",
-            "vpc-flow-log", "ecs cluster", "ecs service", "ecs task definition", "load balancer", "listener",
+    assert {"vpc", "subnet", "route-table", "network-acl", "security-group", "internet-gateway", "natgateway",
+            "elastic-ip", "vpc-flow-log", "ecs cluster", "ecs service", "ecs task definition", "load balancer", "listener",
             "target group", "scalable target", "kms key", "log group", "alarm", "dashboard", "sns topic",
             "event rule", "s3 bucket", "terraform state", "iam role", "permissions boundary"} <= kinds
+    # The defaults AWS makes untagged with the VPC are among them.
+    untagged = {kind for kind, action, arn, context, resource_policy in checks
+                if kind in EC2_DESTRUCTIVE and "aws:ResourceTag/Environment" not in context}
+    assert {"route-table", "network-acl"} <= untagged, untagged
     allowed_ones = [f"{kind}: {action} on {arn}" for kind, action, arn, context, resource_policy in checks
                     if allowed(attacker, action, arn, context, resource_policy)]
     assert allowed_ones == [], (
         f"{attacker.name} may change {len(allowed_ones)} of {env}'s resources:\n" + "\n".join(allowed_ones))
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_b_no_deploy_role_can_adopt_an_untagged_ec2_resource(deploy_roles, env):
+    """Any untagged EC2 resource of the account (another project's, the default VPC's, a
+    VPC's defaults): a deploy role may neither tag it as its own nor change it, and may
+    tag only in the call that creates a resource."""
+    role = deploy_roles[env]
+    as_own = {"aws:RequestTag/Environment": env}
+    allowed_ones = []
+    for kind, actions in EC2_DESTRUCTIVE.items():
+        arn = f"arn:aws:ec2:{REGION}:{ACCOUNT}:{kind}/untagged-1"
+        for action, context in [(action, as_own) for action in actions] + [
+                ("ec2:CreateTags", {**as_own, "aws:TagKeys": ["Environment"]})]:
+            if allowed(role, action, arn, context):
+                allowed_ones.append(f"{action} on {arn} {context}")
+    assert allowed_ones == [], "\n".join(allowed_ones)
+    # It still creates, and tags in the creating call.
+    for kind, action in (("vpc", "CreateVpc"), ("subnet", "CreateSubnet"), ("security-group", "CreateSecurityGroup"),
+                         ("route-table", "CreateRouteTable"), ("natgateway", "CreateNatGateway")):
+        arn = f"arn:aws:ec2:{REGION}:{ACCOUNT}:{kind}/new-1"
+        assert allowed(role, f"ec2:{action}", arn, as_own), f"ec2:{action}"
+        assert allowed(role, "ec2:CreateTags", arn, {**as_own, "ec2:CreateAction": action}), f"tags in ec2:{action}"
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -308,8 +348,10 @@ def test_b_a_deploy_role_can_still_change_its_own_environment(aws, policies, out
     }
     found = {(kind, action) for kind, action, *_ in checks}
     assert must <= found
+    # The untagged defaults are no one's (test above); the rest is the role's own.
     refused = [f"{kind}: {action} on {arn}" for kind, action, arn, context, resource_policy in checks
-               if (kind, action) in must and not allowed(role, action, arn, context, resource_policy)]
+               if (kind, action) in must and not allowed(role, action, arn, context, resource_policy)
+               and not (kind in EC2_DESTRUCTIVE and "aws:ResourceTag/Environment" not in context)]
     assert refused == []
     state = f"arn:aws:s3:::{outputs['state_bucket']}"
     assert allowed(role, "s3:PutObject", f"{state}/{env}/terraform.tfstate", {},
@@ -332,6 +374,33 @@ def test_b_the_plan_role_only_reads(aws, policies, outputs, env):
     assert not allowed(plan, "s3:PutObject", f"{state}/{env}/terraform.tfstate", {},
                        policies.resource_policies.get(state))
     assert allowed(plan, "ec2:DescribeVpcs", "*", {"aws:RequestedRegion": REGION})
+
+
+# The image repository: only the build job's role writes -------------------------------
+
+
+ECR_WRITES = ("ecr:PutImage", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload",
+              "ecr:BatchDeleteImage", "ecr:PutImageTagMutability", "ecr:PutLifecyclePolicy",
+              "ecr:DeleteLifecyclePolicy", "ecr:SetRepositoryPolicy", "ecr:DeleteRepository")
+
+
+def test_only_the_push_role_writes_to_the_image_repository(policies, outputs):
+    """IAM has no condition key for an image's tag: a role that may PutImage may write
+    any tag (a prod-deployed-*, dev-verified-* or commit tag on any digest). So no
+    deploy, plan or service role may write to the repository at all; the build job's
+    push role, which names every image anyway, is the only writer."""
+    repository = outputs["shared"]["ecr_repository_arn"]
+    policy = policies.resource_policies.get(repository)
+    assert policy, "the repository policy was not read back"
+    writers = sorted({f"{role.name}: {action}" for role in policies.roles.values() if role.name.startswith("http-echo-")
+                      for action in ECR_WRITES if allowed(role, action, repository, {}, policy)})
+    assert writers == [f"http-echo-image-push: {action}" for action in sorted(
+        ("ecr:PutImage", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload"))], writers
+    # What the roles must still do with it.
+    for env in ENVIRONMENTS:
+        for role in (f"http-echo-deploy-{env}", f"http-echo-plan-{env}"):
+            assert allowed(policies.roles[role], "ecr:DescribeImages", repository, {}, policy), role
+        assert allowed(policies.roles[f"http-echo-{env}-execution"], "ecr:BatchGetImage", repository, {}, policy)
 
 
 # (c) Trust ---------------------------------------------------------------------------

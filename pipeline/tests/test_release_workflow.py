@@ -21,8 +21,8 @@ import workflow_rules as rules
 from conftest import REPO_ROOT, WORKFLOWS, load_workflow
 
 RELEASE = WORKFLOWS / rules.RELEASE_WORKFLOW
-# The tests, at the exact commit being released (GitHub's self-repository form).
-SELF_CI = "$/.github/workflows/ci.yml"
+# The tests, at the exact commit being released, called as deploy.yml calls them.
+SELF_CI = rules.CI_WORKFLOW
 METADATA_ACTION = "docker/metadata-action"
 DOWNLOAD_ACTION = "actions/download-artifact"
 UPLOAD_ACTION = "actions/upload-artifact"

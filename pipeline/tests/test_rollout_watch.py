@@ -75,6 +75,24 @@ def test_a_program_that_is_no_watcher_does_not_start(tmp_path):
         watcher.start()
 
 
+def test_the_watcher_gets_no_credentials(tmp_path, monkeypatch):
+    # The deploy job's AWS credentials and GitHub's tokens are in deploy.py's
+    # environment; the watcher binary sees none of them.
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+                 "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_URL", "GITHUB_TOKEN", "GH_TOKEN"):
+        monkeypatch.setenv(name, "secret-" + name)
+    monkeypatch.setenv("HTTP_ECHO_WATCH_MARKER", "kept")
+    dump = tmp_path / "environment"
+    spy = tmp_path / "http-echo"
+    spy.write_text(f"#!/bin/sh\nenv > '{dump}'\necho 'no -watch here' >&2\nexit 2\n")
+    spy.chmod(0o755)
+    with pytest.raises(rollout_watch.WatchFailed):
+        rollout_watch.Watcher(str(spy), "http://127.0.0.1:9/").start()
+    seen = dump.read_text()
+    assert "HTTP_ECHO_WATCH_MARKER=kept" in seen, "the spy did not run"
+    assert "secret-" not in seen, seen
+
+
 def test_a_missing_binary_is_one_line(tmp_path):
     with pytest.raises(rollout_watch.WatchFailed, match="cannot run the watcher .*No such file"):
         rollout_watch.Watcher(str(tmp_path / "absent"), "http://127.0.0.1:9/").start()

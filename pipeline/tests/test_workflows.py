@@ -21,6 +21,7 @@ RULES = [
     "pinned_actions", "top_level_permissions", "job_permissions", "oidc_only", "triggers", "production_gate",
     "deploys_need_tests", "concurrency", "image_once", "deploys_watched", "vulnerability_scans", "ci_runs_every_suite",
     "checkout_without_credentials", "no_expressions_in_scripts", "job_timeouts", "hashed_pip_installs",
+    "ci_called_one_way",
 ]
 
 
@@ -226,6 +227,26 @@ def test_a_prod_plan_that_ignores_a_failed_dev_deploy_is_caught(workflows):
                for p in rules.image_once(broken(workflows, change)["deploy.yml"]))
 
 
+def test_a_deploy_job_that_writes_a_tag_is_caught(workflows):
+    # The dev deploy job marking its own image: its role would need ecr:PutImage, which
+    # would let it write any tag (prod's too) on any digest.
+    def change(w):
+        mark = job(w, "deploy.yml", "mark-verified")
+        step = step_running(mark, "ecr_image.py promote")
+        mark["steps"].remove(step)
+        job(w, "deploy.yml", "deploy-dev")["steps"].append(step)
+    problems = rules.image_once(broken(workflows, change)["deploy.yml"])
+    assert any("deploy-dev: tags an image in environment 'dev'" in p for p in problems), problems
+    assert any("no job of the build environment marks the image" in p for p in problems), problems
+
+
+def test_a_mark_before_the_dev_deploy_is_caught(workflows):
+    def change(w):
+        job(w, "deploy.yml", "mark-verified")["needs"] = ["ci", "build-image"]
+    assert any("no job of the build environment marks the image" in p
+               for p in rules.image_once(broken(workflows, change)["deploy.yml"]))
+
+
 def test_a_prod_deploy_that_plans_for_itself_is_caught(workflows):
     def change(w):
         step = step_running(job(w, "deploy.yml", "deploy-prod"), "--apply-plan")
@@ -306,3 +327,18 @@ def test_an_emulator_setting_in_a_deploy_is_caught(workflows, flag):
         step["run"] += f" {flag}"
     assert any(f"deploy-dev: uses {flag.split()[0]}, which is for emulators only" in p
                for p in watch_problems(workflows, change))
+
+
+def test_a_second_way_of_calling_ci_is_caught(workflows):
+    def change(w):
+        job(w, "release.yml", "ci")["uses"] = "$/.github/workflows/ci.yml"
+    assert any("release.yml/ci: calls '$/.github/workflows/ci.yml'" in p
+               for p in rules.ci_called_one_way(broken(workflows, change)))
+
+
+def test_the_readme_diagram_names_every_suite():
+    # pipeline/README.md's diagram says ci.yml runs every suite; it lists them.
+    text = (REPO_ROOT / "pipeline" / "README.md").read_text(encoding="utf-8")
+    [line] = [line for line in text.splitlines() if "for every suite:" in line]
+    listed = set(line.split("<br/>", 1)[1].split('"]', 1)[0].split(" · "))
+    assert listed == suites()

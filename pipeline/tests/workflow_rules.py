@@ -265,8 +265,22 @@ def image_once(deploy: dict) -> list[str]:
                 problems.append(f"{job_id}: plans prod without checking that dev runs the digest to steady state")
             if "--save-plan" in text and '--tag "dev-verified-$commit"' not in text:
                 problems.append(f"{job_id}: plans prod without checking that dev's deploy of the digest passed")
-        if deploys_to(job) == "dev" and 'promote --image "$IMAGE" --tag "dev-verified-$GITHUB_SHA"' not in runs(job):
-            problems.append(f"{job_id}: does not mark the image it deployed as dev-verified")
+    # IAM cannot limit which tag a role writes, so only the build environment's push
+    # role writes to the repository: the dev-verified mark comes from a job in that
+    # environment, after the dev deploy passed.
+    dev_deploys = [job_id for job_id, job in jobs(deploy).items() if deploys_to(job) == "dev"]
+    markers = []
+    for job_id, job in jobs(deploy).items():
+        if "ecr_image.py promote" not in runs(job):
+            continue
+        if environment_name(job) != "build":
+            problems.append(f"{job_id}: tags an image in environment {environment_name(job)!r}: only the build "
+                            "environment's push role may write to the repository")
+        elif 'promote --image "$IMAGE" --tag "dev-verified-$GITHUB_SHA"' in runs(job) and dev_deploys and \
+                set(dev_deploys) <= set(needs(job)) and job.get("if") == "github.ref == 'refs/heads/dev'":
+            markers.append(job_id)
+    if not markers:
+        problems.append("no job of the build environment marks the image dev-verified after the dev deploy passed")
     return problems
 
 
@@ -351,6 +365,14 @@ def no_expressions_in_scripts(workflows: dict[str, dict]) -> list[str]:
             for step in steps(job) if "${{" in step.get("run", "")]
 
 
+def ci_called_one_way(workflows: dict[str, dict]) -> list[str]:
+    """Every workflow that calls ci.yml calls it by the same local path, the form
+    actionlint checks inputs against and the other rules match."""
+    return [f"{name}/{job_id}: calls {job['uses']!r}, not {CI_WORKFLOW!r}"
+            for name, workflow in workflows.items() for job_id, job in jobs(workflow).items()
+            if str(job.get("uses", "")).endswith("/ci.yml") and job["uses"] != CI_WORKFLOW]
+
+
 def job_timeouts(workflows: dict[str, dict]) -> list[str]:
     """A hung step ends at a known time instead of GitHub's six hours."""
     return [f"{name}/{job_id}: no timeout-minutes"
@@ -377,4 +399,5 @@ def all_rules(workflows: dict[str, dict], texts: dict[str, str], suites: set[str
         "no_expressions_in_scripts": no_expressions_in_scripts(workflows),
         "job_timeouts": job_timeouts(workflows),
         "hashed_pip_installs": hashed_pip_installs(workflows),
+        "ci_called_one_way": ci_called_one_way(workflows),
     }

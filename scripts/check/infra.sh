@@ -19,7 +19,7 @@
 # Stage 4 spends most of its time waiting on the provider's pollers, so it starts
 # first and runs in the background while stages 2, 3 and 5 use the CPU; its log is
 # replayed at the end.
-# Python tools come from PyPI into .venv/ (pinned); providers from the local mirror.
+# Python tools come from PyPI into .venv/ (pinned with hashes); providers from the local mirror.
 # INFRA_SKIP_MOTO=1 or INFRA_SKIP_CHECKOV=1 leave out stage 4 or 5 while iterating.
 set -euo pipefail
 source "$(dirname "$0")/../lib/common.sh"

@@ -14,7 +14,7 @@ output "promotion_reader_role_arn" {
 }
 
 output "permissions_boundary_arn" {
-  description = "Boundary every role of the environment carries."
+  description = "Boundary of every role the environment's root makes (execution, task, flow logs) and of any role the deploy role makes; the deploy, plan and promotion-reader roles do not carry it."
   value       = module.deploy_access.permissions_boundary_arn
 }
 

@@ -1,6 +1,7 @@
 # The tooling account's share of the pipeline: the ECR repository every
 # environment runs images from (built once, promoted from dev to prod by
-# digest), its lifecycle, who may pull and tag, and the build job's push role.
+# digest), its lifecycle, who may pull and read digests, and the build job's push
+# role, its one writer.
 # Each environment's deploy roles live in its own account (envs/<env>-access).
 # Applied by a person with administrator credentials, before the access roots.
 

@@ -16,7 +16,7 @@ variable "github_repository" {
 }
 
 variable "environment_account_ids" {
-  description = "The AWS account of each environment; null for an environment in this (the tooling) account. Their roles may pull from and tag in the repository."
+  description = "The AWS account of each environment; null for an environment in this (the tooling) account. Their roles may pull from the repository and read its digests."
   type        = map(string)
 }
 

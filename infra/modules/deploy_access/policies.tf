@@ -7,7 +7,11 @@
 #     ACM, KMS keys): a new resource must be tagged with this environment
 #     (aws:RequestTag) and may not exist yet (no aws:ResourceTag), an existing one
 #     must carry this environment's tag (aws:ResourceTag), and the Environment tag
-#     of an existing resource can never be changed;
+#     of an existing resource can never be changed. EC2 tags are written only in
+#     the call that creates the resource (ec2:CreateAction): an untagged resource
+#     that exists (the VPC's default security group, main route table and network
+#     ACL, which AWS makes untagged, or anything else in the account) can never be
+#     tagged as this environment's and so never be taken over;
 #   - the environment's KMS key through the key policy, which names this role
 #     (modules/service), not through a wildcard here.
 # IAM is held to roles under the environment's permissions boundary, so nothing
@@ -96,19 +100,33 @@ locals {
 
   # EC2 actions that create a resource of the environment (tagged with it in the
   # same call) or change one it owns.
-  ec2_create_actions = [
-    "ec2:AllocateAddress",
-    "ec2:AuthorizeSecurityGroupEgress",
-    "ec2:AuthorizeSecurityGroupIngress",
-    "ec2:CreateFlowLogs",
-    "ec2:CreateInternetGateway",
-    "ec2:CreateNatGateway",
-    "ec2:CreateRouteTable",
-    "ec2:CreateSecurityGroup",
-    "ec2:CreateSubnet",
-    "ec2:CreateVpc",
-    "ec2:CreateVpcEndpoint",
-  ]
+  ec2_create_actions = flatten([for group in local.ec2_creations : group.actions])
+  # Which types of resource the creations of each statement make. No statement
+  # names a type that one of its own actions uses as a parent (the VPC of a subnet,
+  # the subnet of a NAT gateway, the security group of a rule...), so that, say,
+  # CreateSubnet can never be allowed on an untagged VPC; parents are authorized by
+  # Ec2ChangeOwnResources, on this environment's resources only.
+  ec2_creations = {
+    NetworkAndAddresses = {
+      actions = ["ec2:AllocateAddress", "ec2:CreateVpc"]
+      creates = ["elastic-ip", "vpc"]
+    }
+    InTheVpc = {
+      actions = ["ec2:CreateRouteTable", "ec2:CreateSecurityGroup", "ec2:CreateSubnet"]
+      creates = ["route-table", "security-group", "subnet"]
+    }
+    Others = {
+      actions = [
+        "ec2:AuthorizeSecurityGroupEgress",
+        "ec2:AuthorizeSecurityGroupIngress",
+        "ec2:CreateFlowLogs",
+        "ec2:CreateInternetGateway",
+        "ec2:CreateNatGateway",
+        "ec2:CreateVpcEndpoint",
+      ]
+      creates = ["internet-gateway", "natgateway", "security-group-rule", "vpc-endpoint", "vpc-flow-log"]
+    }
+  }
   ec2_change_actions = concat(local.ec2_create_actions, [
     "ec2:AssociateRouteTable",
     "ec2:AttachInternetGateway",
@@ -166,11 +184,11 @@ data "aws_iam_policy_document" "deploy" {
     resources = ["*"]
   }
 
-  # Read an image's digest, and add a tag (dev-verified-<commit>, prod-deployed-
-  # <commit>) to one: the repository's tags are immutable, so no tag can be moved.
+  # Read an image's digest. No ecr:PutImage: IAM cannot limit which tag a role
+  # writes, so a role that may tag may write any tag (modules/pipeline).
   statement {
-    sid       = "EcrReadAndTagImages"
-    actions   = ["ecr:BatchGetImage", "ecr:DescribeImages", "ecr:PutImage"]
+    sid       = "EcrReadImages"
+    actions   = ["ecr:BatchGetImage", "ecr:DescribeImages"]
     resources = [var.ecr_repository_arn]
   }
 
@@ -247,19 +265,44 @@ data "aws_iam_policy_document" "deploy" {
     ]
   }
 
+  # A creation is allowed on the resource it makes, never on an untagged one that
+  # exists: each statement names only the type its actions create, and the
+  # resources a creation uses (the VPC of a subnet, the security group of a rule)
+  # are authorized by Ec2ChangeOwnResources, so they must be this environment's.
+  dynamic "statement" {
+    for_each = local.ec2_creations
+    content {
+      sid       = "Ec2Create${statement.key}ForThisEnvironment"
+      actions   = statement.value.actions
+      resources = [for type in statement.value.creates : "arn:${local.partition}:ec2:${local.region}:${local.account_id}:${type}/*"]
+      condition {
+        test     = "StringEquals"
+        variable = "aws:RequestTag/${local.tag}"
+        values   = [var.environment]
+      }
+      condition {
+        test     = "Null"
+        variable = "aws:ResourceTag/${local.tag}"
+        values   = ["true"]
+      }
+    }
+  }
+
+  # Tags on a new resource, in the call that creates it (TagSpecifications), and
+  # never on one that exists: ec2:CreateAction is set only then.
   statement {
-    sid       = "Ec2CreateForThisEnvironment"
-    actions   = concat(local.ec2_create_actions, ["ec2:CreateTags"])
+    sid       = "Ec2TagOnlyInTheCreatingCall"
+    actions   = ["ec2:CreateTags"]
     resources = ["*"]
+    condition {
+      test     = "StringEquals"
+      variable = "ec2:CreateAction"
+      values   = [for action in local.ec2_create_actions : trimprefix(action, "ec2:")]
+    }
     condition {
       test     = "StringEquals"
       variable = "aws:RequestTag/${local.tag}"
       values   = [var.environment]
-    }
-    condition {
-      test     = "Null"
-      variable = "aws:ResourceTag/${local.tag}"
-      values   = ["true"]
     }
   }
 
@@ -271,19 +314,6 @@ data "aws_iam_policy_document" "deploy" {
       test     = "StringEquals"
       variable = "aws:ResourceTag/${local.tag}"
       values   = [var.environment]
-    }
-  }
-
-  # The VPC's default security group exists, untagged, from the VPC's creation
-  # on; the network module takes it over (tags it, removes its rules).
-  statement {
-    sid       = "Ec2AdoptTheDefaultSecurityGroup"
-    actions   = ["ec2:RevokeSecurityGroupEgress", "ec2:RevokeSecurityGroupIngress"]
-    resources = ["arn:${local.partition}:ec2:${local.region}:${local.account_id}:security-group/*"]
-    condition {
-      test     = "Null"
-      variable = "aws:ResourceTag/${local.tag}"
-      values   = ["true"]
     }
   }
 

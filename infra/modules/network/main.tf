@@ -34,6 +34,7 @@ data "aws_region" "current" {}
 ################################################################################
 
 resource "aws_vpc" "this" {
+  #checkov:skip=CKV2_AWS_12:The default security group keeps the rules AWS gives it (members only) and has no members: the load balancer, the tasks and the endpoints have groups of their own. Emptying it would mean tagging a resource the deploy role did not create, which no deploy role may do (modules/deploy_access), so that neither environment can take over the other's untagged defaults.
   cidr_block = var.cidr_block
   # DNS support and hostnames are needed for interface endpoints' private DNS.
   enable_dns_support   = true
@@ -42,12 +43,19 @@ resource "aws_vpc" "this" {
   tags = merge(var.tags, { Name = var.name })
 }
 
-# The default security group allows all traffic between its members; nothing
-# should use it, so it is emptied of rules.
-resource "aws_default_security_group" "this" {
-  vpc_id = aws_vpc.this.id
+# AWS gives every VPC a default security group, main route table and network ACL,
+# untagged. They are left as they are: a deploy role may tag an EC2 resource only in
+# the call that creates it, so it cannot adopt them (nor the other environment's).
+# Nothing uses the default security group; every subnet has a route table of its
+# own; the subnets keep the default network ACL, which allows all (the security
+# groups filter). An earlier version adopted the default security group: forget it
+# without touching it.
+removed {
+  from = aws_default_security_group.this
 
-  tags = merge(var.tags, { Name = "${var.name}-default-unused" })
+  lifecycle {
+    destroy = false
+  }
 }
 
 resource "aws_internet_gateway" "this" {

@@ -36,11 +36,14 @@ resource "aws_ecr_repository" "this" {
   tags = var.tags
 }
 
-# ECR applies the rule of the highest priority whose tags an image matches, and
-# a lower rule never expires an image a higher one selected: so the first rules,
-# which keep the newest deploys of prod and the newest verified in dev, protect
-# those images (prod's running digest, and the revision a rollback returns to)
-# from the count rule at the end.
+# No rule expires an image that has a tag: the image prod runs and every revision a
+# rollback returns to carry the commit tag the build pushed them with, and no count
+# of other images can push them out. IAM cannot limit which tag a role writes (ECR
+# has no condition key for an image's tag), so a count rule over tags could be
+# flooded by any role that may push; here only the build job's push role may, and
+# even it can expire nothing. Untagged images (superseded pushes) expire after
+# untagged_days; an administrator removes old tagged images by hand
+# (infra/README.md).
 resource "aws_ecr_lifecycle_policy" "this" {
   repository = aws_ecr_repository.this.name
 
@@ -48,29 +51,7 @@ resource "aws_ecr_lifecycle_policy" "this" {
     rules = [
       {
         rulePriority = 1
-        description  = "Keep the images of the newest ${var.image_retention.keep_deployed} prod deploys"
-        selection = {
-          tagStatus     = "tagged"
-          tagPrefixList = ["prod-deployed-"]
-          countType     = "imageCountMoreThan"
-          countNumber   = var.image_retention.keep_deployed
-        }
-        action = { type = "expire" }
-      },
-      {
-        rulePriority = 2
-        description  = "Keep the newest ${var.image_retention.keep_deployed} images verified in dev (candidates for prod)"
-        selection = {
-          tagStatus     = "tagged"
-          tagPrefixList = ["dev-verified-"]
-          countType     = "imageCountMoreThan"
-          countNumber   = var.image_retention.keep_deployed
-        }
-        action = { type = "expire" }
-      },
-      {
-        rulePriority = 3
-        description  = "Expire untagged images after ${var.image_retention.untagged_days} days"
+        description  = "Expire untagged images after ${var.image_retention.untagged_days} days; tagged images are kept"
         selection = {
           tagStatus   = "untagged"
           countType   = "sinceImagePushed"
@@ -79,23 +60,14 @@ resource "aws_ecr_lifecycle_policy" "this" {
         }
         action = { type = "expire" }
       },
-      {
-        rulePriority = 4
-        description  = "Beyond those, keep the newest ${var.image_retention.keep_images} images"
-        selection = {
-          tagStatus   = "any"
-          countType   = "imageCountMoreThan"
-          countNumber = var.image_retention.keep_images
-        }
-        action = { type = "expire" }
-      },
     ]
   })
 }
 
 # Each environment's roles read from the repository: its services (the
-# execution role) pull, its deploy and plan roles read digests, its deploy role
-# adds the promotion tags. Principals are the environment's account, narrowed to
+# execution role) pull, its deploy and plan roles read digests. None of them may
+# write: only the build job's push role (in this account) adds images and tags.
+# Principals are the environment's account, narrowed to
 # the roles by aws:PrincipalArn, so the policy holds before those roles exist.
 data "aws_iam_policy_document" "repository" {
   dynamic "statement" {
@@ -119,8 +91,8 @@ data "aws_iam_policy_document" "repository" {
   dynamic "statement" {
     for_each = local.environment_accounts
     content {
-      sid       = "${title(statement.key)}DeploymentRolesReadAndTag"
-      actions   = ["ecr:BatchGetImage", "ecr:DescribeImages", "ecr:PutImage"]
+      sid       = "${title(statement.key)}DeploymentRolesRead"
+      actions   = ["ecr:BatchGetImage", "ecr:DescribeImages"]
       resources = [aws_ecr_repository.this.arn]
       principals {
         type        = "AWS"

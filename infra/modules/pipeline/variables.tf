@@ -23,7 +23,7 @@ variable "build" {
 }
 
 variable "environments" {
-  description = "Environments that run images from the repository, by name, with the AWS account each lives in (null: this account). Their execution roles may pull; their deploy and plan roles may read digests and add tags."
+  description = "Environments that run images from the repository, by name, with the AWS account each lives in (null: this account). Their execution roles may pull; their deploy and plan roles may read digests (and write nothing)."
   type = map(object({
     account_id = optional(string)
   }))
@@ -52,17 +52,15 @@ variable "ecr_repository_name" {
 }
 
 variable "image_retention" {
-  description = "ECR lifecycle: the images of the newest keep_deployed prod deploys and dev verifications are kept whatever else happens; untagged images expire after untagged_days; beyond the newest keep_images images the oldest of the rest expire."
+  description = "ECR lifecycle: untagged images expire after untagged_days; an image with a tag is never expired (the images prod runs and rolls back to all carry one)."
   type = object({
     untagged_days = optional(number, 7)
-    keep_images   = optional(number, 100)
-    keep_deployed = optional(number, 20)
   })
   default = {}
 
   validation {
-    condition     = var.image_retention.untagged_days >= 1 && var.image_retention.keep_images >= 10 && var.image_retention.keep_deployed >= 2
-    error_message = "image_retention.untagged_days must be at least 1, keep_images at least 10, keep_deployed at least 2 (the running image and the one a rollback returns to)."
+    condition     = var.image_retention.untagged_days >= 1
+    error_message = "image_retention.untagged_days must be at least 1."
   }
 }
 

@@ -36,10 +36,6 @@ run "two_zones_single_nat" {
     error_message = "Private subnets never use the public route table."
   }
   assert {
-    condition     = length(aws_default_security_group.this.ingress) == 0 && length(aws_default_security_group.this.egress) == 0
-    error_message = "The default security group allows nothing."
-  }
-  assert {
     condition     = aws_flow_log.this[0].traffic_type == "REJECT" && aws_cloudwatch_log_group.flow_logs[0].retention_in_days == 30
     error_message = "Flow logs record rejected traffic, kept 30 days by default."
   }

@@ -31,17 +31,14 @@ run "ecr_repository" {
 
 run "images_prod_needs_are_never_expired" {
   assert {
-    condition = [for rule in jsondecode(aws_ecr_lifecycle_policy.this.policy).rules : [rule.rulePriority, rule.selection.tagStatus, join(",", try(rule.selection.tagPrefixList, [])), rule.selection.countType, rule.selection.countNumber]] == [
-      [1, "tagged", "prod-deployed-", "imageCountMoreThan", 20],
-      [2, "tagged", "dev-verified-", "imageCountMoreThan", 20],
-      [3, "untagged", "", "sinceImagePushed", 7],
-      [4, "any", "", "imageCountMoreThan", 100],
+    condition = [for rule in jsondecode(aws_ecr_lifecycle_policy.this.policy).rules : [rule.rulePriority, rule.selection.tagStatus, rule.selection.countType, rule.selection.countNumber]] == [
+      [1, "untagged", "sinceImagePushed", 7],
     ]
-    error_message = "The newest 20 prod deploys and dev verifications are kept by higher-priority rules than the count of 100, which can then never expire them."
+    error_message = "Only untagged images expire (after 7 days): no rule expires an image with a tag, so prod's image and the one a rollback needs stay however many are pushed."
   }
 }
 
-run "environments_pull_and_tag_by_role" {
+run "environments_pull_and_read_by_role" {
   assert {
     condition = {
       for statement in data.aws_iam_policy_document.repository.statement : statement.sid => [
@@ -49,12 +46,12 @@ run "environments_pull_and_tag_by_role" {
         join(",", flatten([for condition in statement.condition : condition.values])),
       ]
       } == {
-      DevServicesPull               = ["arn:aws:iam::123456789012:root", "arn:aws:iam::123456789012:role/http-echo-dev-*"]
-      ProdServicesPull              = ["arn:aws:iam::333333333333:root", "arn:aws:iam::333333333333:role/http-echo-prod-*"]
-      DevDeploymentRolesReadAndTag  = ["arn:aws:iam::123456789012:root", "arn:aws:iam::123456789012:role/http-echo-deploy-dev,arn:aws:iam::123456789012:role/http-echo-plan-dev"]
-      ProdDeploymentRolesReadAndTag = ["arn:aws:iam::333333333333:root", "arn:aws:iam::333333333333:role/http-echo-deploy-prod,arn:aws:iam::333333333333:role/http-echo-plan-prod"]
+      DevServicesPull         = ["arn:aws:iam::123456789012:root", "arn:aws:iam::123456789012:role/http-echo-dev-*"]
+      ProdServicesPull        = ["arn:aws:iam::333333333333:root", "arn:aws:iam::333333333333:role/http-echo-prod-*"]
+      DevDeploymentRolesRead  = ["arn:aws:iam::123456789012:root", "arn:aws:iam::123456789012:role/http-echo-deploy-dev,arn:aws:iam::123456789012:role/http-echo-plan-dev"]
+      ProdDeploymentRolesRead = ["arn:aws:iam::333333333333:root", "arn:aws:iam::333333333333:role/http-echo-deploy-prod,arn:aws:iam::333333333333:role/http-echo-plan-prod"]
     }
-    error_message = "Each environment's account may pull with its own roles and read or tag with its deploy and plan roles, in its own account (here prod's, a separate one)."
+    error_message = "Each environment's account may pull with its own roles and read digests with its deploy and plan roles, in its own account (here prod's, a separate one)."
   }
 }
 
@@ -62,6 +59,10 @@ run "push_role_for_the_build_job_only" {
   assert {
     condition     = output.image_push_role_subject == "repo:example-org/http-echo:environment:build:job_workflow_ref:example-org/http-echo/.github/workflows/deploy.yml@refs/heads/dev"
     error_message = "Only the build job (environment build, deploy.yml on dev) may push."
+  }
+  assert {
+    condition     = alltrue([for statement in data.aws_iam_policy_document.repository.statement : !contains(statement.actions, "ecr:PutImage")])
+    error_message = "The repository policy lets no environment's role write an image or a tag: IAM cannot limit which tag it would write."
   }
   assert {
     condition     = toset(flatten([for statement in data.aws_iam_policy_document.push.statement : statement.resources if statement.sid == "EcrPushAndFindImages"])) == toset([aws_ecr_repository.this.arn])
@@ -80,7 +81,7 @@ run "rejects_bad_account" {
 run "rejects_tiny_image_retention" {
   command = plan
   variables {
-    image_retention = { keep_deployed = 1 }
+    image_retention = { untagged_days = 0 }
   }
   expect_failures = [var.image_retention]
 }

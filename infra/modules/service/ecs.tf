@@ -46,6 +46,12 @@ locals {
     ECHO_IDLE_TIMEOUT     = "${var.server_idle_timeout_seconds}s"
     ECHO_SHUTDOWN_DELAY   = "${var.shutdown_delay_seconds}s"
     ECHO_SHUTDOWN_TIMEOUT = "${var.shutdown_timeout_seconds}s"
+    # X-Served-By on every answer and served_by in the log: the task, its zone and
+    # its revision, read once at start from the task metadata endpoint v4, which ECS
+    # gives every container. Reading it takes no permission (the task role stays
+    # empty) and no rule (security groups do not filter the endpoint, 169.254.170.2),
+    # so the watch of a rollout names the tasks that answered.
+    ECHO_SERVED_BY = "true"
   }
 
   container_definition = {

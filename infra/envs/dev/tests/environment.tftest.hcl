@@ -41,6 +41,14 @@ run "dev_shape" {
   }
 }
 
+run "dev_names_its_replicas" {
+  command = plan
+  assert {
+    condition     = { for name, value in module.service.server_environment : name => value if !contains(["ECHO_TEXT", "ECHO_LISTEN", "ECHO_LOG_FORMAT", "ECHO_IDLE_TIMEOUT", "ECHO_SHUTDOWN_DELAY", "ECHO_SHUTDOWN_TIMEOUT"], name) } == { ECHO_SERVED_BY = "true" }
+    error_message = "dev's tasks name themselves in X-Served-By (-served-by)."
+  }
+}
+
 run "dev_roles_carry_the_boundary_and_run_the_key" {
   command = plan
   assert {

@@ -109,6 +109,6 @@ output "key_policy_principals" {
 }
 
 output "server_environment" {
-  description = "The server's settings in the task definition, as its ECHO_* environment variables."
+  description = "The server's settings in the task definition, as its ECHO_* environment variables (faults injected for a rehearsal included)."
   value       = local.server_environment
 }

@@ -174,7 +174,7 @@ run "task_definition" {
       ECHO_SHUTDOWN_TIMEOUT = "10s"
       ECHO_SERVED_BY        = "true"
     }
-    error_message = "The server is configured through exactly these ECHO_* variables, -served-by on."
+    error_message = "The server is configured through exactly these ECHO_* variables: -served-by on, no fault injected."
   }
   assert {
     condition     = jsondecode(aws_ecs_task_definition.this.container_definitions)[0].healthCheck.command == ["CMD", "/http-echo", "-healthcheck"]

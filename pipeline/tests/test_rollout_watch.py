@@ -4,9 +4,14 @@ stopped by SIGTERM, its summary read, judged and rendered for the job summary.
 The rendering of versions over time and of replicas is checked on a summary the real
 watcher wrote about a small Python server that answers as a load balancer in front of
 replicas of two versions would (X-App-Version, X-Served-By, the text changing half-way):
-no load balancer runs here, and no http-echo names its replica yet.
+no load balancer runs here.
+
+A rehearsal of a rollback is judged on what the real watcher saw of real servers: one
+failing half its answers as the rehearsal's tasks do, one answering, one failing
+otherwise, and a Python server answering 503 as a load balancer without targets does.
 """
 
+import contextlib
 import http.server
 import re
 import threading
@@ -122,6 +127,26 @@ def test_a_rehearsal_with_other_failures_fails(http_echo_binary, tmp_path):
         f"(status 502 {requests}): the rollout or the rollback dropped them")
 
 
+class QuietHandler(http.server.BaseHTTPRequestHandler):
+    """HTTP/1.1 (kept-alive connections, as a balancer's), and no line per request."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def serving(server: http.server.ThreadingHTTPServer):
+    """Serves in a thread for the block; yields its URL."""
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 class NoTargetBalancer(http.server.ThreadingHTTPServer):
     """Answers 503 as a load balancer does itself when no target is healthy: an HTML
     page, no X-App-Version."""
@@ -130,9 +155,7 @@ class NoTargetBalancer(http.server.ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), NoTargetHandler)
 
 
-class NoTargetHandler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
+class NoTargetHandler(QuietHandler):
     def do_GET(self):
         body = b"<html><body><center><h1>503 Service Temporarily Unavailable</h1></center></body></html>\n"
         self.send_response(503)
@@ -141,18 +164,10 @@ class NoTargetHandler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, *args):
-        pass
-
 
 def test_a_rehearsal_whose_503s_came_from_the_balancer_fails(http_echo_binary):
-    balancer = NoTargetBalancer()
-    threading.Thread(target=balancer.serve_forever, daemon=True).start()
-    try:
-        summary = watched(http_echo_binary, f"http://127.0.0.1:{balancer.server_address[1]}/", 0.5)
-    finally:
-        balancer.shutdown()
-        balancer.server_close()
+    with serving(NoTargetBalancer()) as url:
+        summary = watched(http_echo_binary, url, 0.5)
     requests = summary["requests"]
     assert summary["failures"]["status_5xx"] == {"503": requests} and requests > 0
     assert rollout_watch.rehearsal_problem(summary) == (
@@ -174,9 +189,7 @@ class RollingBalancer(http.server.ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), RollingHandler)
 
 
-class RollingHandler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
+class RollingHandler(QuietHandler):
     def do_GET(self):
         with self.server.lock:
             number = self.server.count
@@ -192,21 +205,14 @@ class RollingHandler(http.server.BaseHTTPRequestHandler):
         if number >= 2 * self.server.switch_after:
             self.server.enough.set()
 
-    def log_message(self, *args):
-        pass
-
 
 def test_versions_over_time_and_replicas_are_rendered(http_echo_binary):
     balancer = RollingBalancer()
-    threading.Thread(target=balancer.serve_forever, daemon=True).start()
-    try:
-        watcher = rollout_watch.Watcher(str(http_echo_binary), f"http://127.0.0.1:{balancer.server_address[1]}/")
+    with serving(balancer) as url:
+        watcher = rollout_watch.Watcher(str(http_echo_binary), url)
         watcher.start()
         assert balancer.enough.wait(30), "the watcher sent too few requests"
         summary = watcher.stop()
-    finally:
-        balancer.shutdown()
-        balancer.server_close()
     assert rollout_watch.problem(summary) is None, summary
     shown = rollout_watch.markdown(summary, "Rollout to dev, watched",
                                    "from before the change until ECS reported the service steady")

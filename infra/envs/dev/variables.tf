@@ -25,7 +25,7 @@ variable "deployment_alarm_rollback" {
 }
 
 variable "fault_injection" {
-  description = "A rehearsal, in dev only: faults every task injects on purpose (the service module's fault_injection: error_rate, delay_seconds, ready_after_seconds, unhealthy_after_seconds). Set for a rehearsal (-var fault_injection={error_rate=...}), never committed; prod refuses any."
+  description = "A rehearsal, in dev only: faults every task injects on purpose (the service module's fault_injection: error_rate, delay_seconds, ready_after_seconds, unhealthy_after_seconds). Set by a rehearsal (pipeline/deploy.py --rehearse-rollback passes -var fault_injection={error_rate=...}), never committed; prod refuses any."
   type = object({
     error_rate              = optional(number)
     delay_seconds           = optional(number)

@@ -32,6 +32,16 @@ summary; later --apply-plan FILE applies exactly that plan, after checking it is
 for this environment and image, and goes on with the other steps. Terraform refuses
 a plan whose state has changed since it was made (a stale plan): plan again.
 
+Rehearse a rollback (dev only): --rehearse-rollback deploys the image as a release
+whose tasks answer a share of their requests with 503 on purpose (-var
+fault_injection={error_rate=RATE}, the server's ECHO_ERROR_RATE; --rehearsal-error-rate,
+0.5 by default). It passes only when ECS rolls that release back (the 5xx alarm, or
+the circuit breaker) and dev ends steady on the task definition revision it ran
+before; then it reports "rolled back as expected". A release that is not rolled back
+fails it, and so does a watch that met other failures than the rehearsal's 503s, or
+none of them. It needs a running service to roll back to, changes nothing before
+that check, and never marks the image as verified.
+
 Tests only: --watch-url URL watches URL instead of the environment's own, for an
 emulator whose load balancer does not answer (moto). The override is reported.
 
@@ -64,9 +74,18 @@ REQUIRED_OUTPUTS = ("ecs_cluster_name", "ecs_service_name", "task_definition_fam
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 
+# The share of answers a rehearsal's release fails on purpose: far above the 5xx
+# alarm's 5 %, and still half the answers good (the old and new versions both show).
+REHEARSAL_ERROR_RATE = 0.5
+
 
 class DeployFailed(RuntimeError):
     """A step failed; the message is the one line the operator reads."""
+
+
+class RolledBack(DeployFailed):
+    """Terraform's apply failed because ECS rolled the new revision back (the service's
+    postcondition): a failure for a deploy, what a rehearsal waits for."""
 
 
 class BadInput(ValueError):
@@ -133,6 +152,13 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--watch-url", metavar="URL",
                         help="tests only: watch URL instead of the environment's own (an emulator's load "
                              "balancer does not answer); reported")
+    # No environment variable either: a stray one must never turn a deploy into a rehearsal.
+    parser.add_argument("--rehearse-rollback", action="store_true",
+                        help="dev only: deploy the image as a release that fails a share of its answers with "
+                             "503 on purpose, and pass only if ECS rolls it back to the revision dev ran before")
+    parser.add_argument("--rehearsal-error-rate", type=float, metavar="RATE",
+                        help="with --rehearse-rollback: the share of answers its tasks fail (ECHO_ERROR_RATE), "
+                             f"above 0 and at most 1 [{REHEARSAL_ERROR_RATE}]")
     arguments = parser.parse_args(argv)
     if arguments.skip_smoke_test is None:
         arguments.skip_smoke_test = env_flag("DEPLOY_SKIP_SMOKE_TEST")
@@ -147,6 +173,7 @@ def check_inputs(arguments: argparse.Namespace) -> image_reference.ImageReferenc
             if arguments.environment else "no environment given: pass --environment dev|prod"
         )
     image = image_reference.parse_for_environment(arguments.image or "", arguments.environment)
+    check_rehearsal(arguments)
     if arguments.infra_dir is None:
         arguments.infra_dir = REPO_ROOT / "infra" / "envs" / arguments.environment
     if not any(arguments.infra_dir.glob("*.tf")):
@@ -166,8 +193,28 @@ def check_inputs(arguments: argparse.Namespace) -> image_reference.ImageReferenc
     return image
 
 
+def check_rehearsal(arguments: argparse.Namespace) -> None:
+    if not arguments.rehearse_rollback:
+        if arguments.rehearsal_error_rate is not None:
+            raise BadInput("--rehearsal-error-rate is for --rehearse-rollback only")
+        return
+    if arguments.environment != "dev":
+        raise BadInput(f"--rehearse-rollback is for dev only: {arguments.environment} never runs a release that "
+                       "fails on purpose")
+    if arguments.save_plan is not None or arguments.apply_plan is not None:
+        raise BadInput("--rehearse-rollback plans and applies at once: not with --save-plan or --apply-plan")
+    if arguments.rehearsal_error_rate is None:
+        arguments.rehearsal_error_rate = REHEARSAL_ERROR_RATE
+    if not 0 < arguments.rehearsal_error_rate <= 1:
+        raise BadInput(f"--rehearsal-error-rate {arguments.rehearsal_error_rate:g}: expected a share above 0 and "
+                       "at most 1")
+
+
 # What Terraform says when a saved plan no longer matches the state it was made from.
 STALE_PLAN = "Saved plan is stale"
+# What the service's postcondition (infra/modules/service/ecs.tf) says when ECS rolled
+# the new revision back.
+ROLLED_BACK_BY_ECS = "ECS rolled the deployment back"
 
 
 def terraform(infra_dir: Path, *args: str, capture: bool = False) -> str:
@@ -187,7 +234,8 @@ def terraform(infra_dir: Path, *args: str, capture: bool = False) -> str:
         if STALE_PLAN in result.stderr:
             raise DeployFailed("the saved plan is stale: the state changed after it was made "
                                "(another apply ran); nothing was applied, plan again")
-        raise DeployFailed(f"terraform {args[0]} failed with exit code {result.returncode} (its output is above)")
+        failure = RolledBack if ROLLED_BACK_BY_ECS in result.stderr else DeployFailed
+        raise failure(f"terraform {args[0]} failed with exit code {result.returncode} (its output is above)")
     return result.stdout if capture else ""
 
 
@@ -200,8 +248,11 @@ def init(arguments: argparse.Namespace) -> None:
 
 
 def plan(arguments: argparse.Namespace, image: image_reference.ImageReference, plan_file: Path) -> None:
+    # A rehearsal's faults reach the new revision as the server's ECHO_* variables.
+    faults = ([f"-var=fault_injection={{error_rate={arguments.rehearsal_error_rate:g}}}"]
+              if arguments.rehearse_rollback else [])
     terraform(arguments.infra_dir, "plan", "-input=false", "-lock-timeout=10m", f"-out={plan_file.resolve()}",
-              f"-var=container_image={image}")
+              f"-var=container_image={image}", *faults)
 
 
 def save_plan(arguments: argparse.Namespace, image: image_reference.ImageReference) -> None:
@@ -271,8 +322,11 @@ def registered_task_definition(ecs, outputs: dict[str, str], image: image_refere
     return definition["taskDefinitionArn"]
 
 
-def wait_for_service(ecs, outputs: dict[str, str], task_definition_arn: str, applied_at: datetime,
-                     timeout: float, poll_interval: float) -> None:
+def watch_service(ecs, outputs: dict[str, str], verdict_of, timeout: float, poll_interval: float,
+                  not_yet: str) -> None:
+    """Looks at the service every poll_interval until verdict_of(its DescribeServices
+    answer) is STABLE; logs each new verdict; fails on FAILED, and after `timeout` with
+    "<service> <not_yet> after ... s"."""
     cluster, service_name = outputs["ecs_cluster_name"], outputs["ecs_service_name"]
     deadline = time.monotonic() + timeout
     last_reason = None
@@ -280,7 +334,7 @@ def wait_for_service(ecs, outputs: dict[str, str], task_definition_arn: str, app
         answer = ecs.describe_services(cluster=cluster, services=[service_name])
         if not answer.get("services"):
             raise DeployFailed(f"service {service_name} not found in cluster {cluster}: {answer.get('failures')}")
-        verdict = rollout.judge(answer["services"][0], task_definition_arn, applied_at)
+        verdict = verdict_of(answer["services"][0])
         if verdict.reason != last_reason:
             log(f"service {service_name}: {verdict.state.value}: {verdict.reason}")
             last_reason = verdict.reason
@@ -289,8 +343,14 @@ def wait_for_service(ecs, outputs: dict[str, str], task_definition_arn: str, app
         if verdict.state is rollout.State.FAILED:
             raise DeployFailed(f"service {service_name}: {verdict.reason}")
         if time.monotonic() + poll_interval > deadline:
-            raise DeployFailed(f"service {service_name} not stable after {timeout:.0f} s: {verdict.reason}")
+            raise DeployFailed(f"service {service_name} {not_yet} after {timeout:.0f} s: {verdict.reason}")
         time.sleep(poll_interval)
+
+
+def wait_for_service(ecs, outputs: dict[str, str], task_definition_arn: str, applied_at: datetime,
+                     timeout: float, poll_interval: float) -> None:
+    watch_service(ecs, outputs, lambda service: rollout.judge(service, task_definition_arn, applied_at),
+                  timeout, poll_interval, "not stable")
 
 
 def warning_line(title: str, message: str) -> None:
@@ -329,9 +389,16 @@ def job_summary(markdown: str) -> None:
 def watched_rollout(arguments: argparse.Namespace, url: str | None):
     """Runs the watcher for the length of the block: started before it, stopped and
     reported after it, also when the block failed; then fails the deploy if a request
-    the watcher sent failed (or the watcher broke). Without a URL, there is nothing to
-    watch yet, which is said."""
+    the watcher sent failed (or the watcher broke). In a rehearsal, the failures it
+    must meet are the rehearsal's 503s, and only those (rollout_watch.rehearsal_problem).
+    Without a URL, there is nothing to watch yet, which is said."""
     environment = arguments.environment
+    if arguments.rehearse_rollback:
+        judge, heading = rollout_watch.rehearsal_problem, f"Rollback rehearsal in {environment}, watched"
+        span = "from before the change until ECS had rolled it back"
+    else:
+        judge, heading = rollout_watch.problem, f"Rollout to {environment}, watched"
+        span = "from before the change until ECS reported the service steady"
     if url is None:
         log(f"NOT WATCHED: {environment} has no service URL yet (its first deploy): no version answers "
             "yet, so no client can be dropped; the smoke test checks that it answers")
@@ -353,7 +420,7 @@ def watched_rollout(arguments: argparse.Namespace, url: str | None):
         # The deploy failed already; the watch says what clients met meanwhile, and the
         # deploy's own failure stays the one reported.
         try:
-            report_watch(environment, watcher.stop(), "until the deploy failed")
+            report_watch(watcher.stop(), heading, "until the deploy failed")
         except rollout_watch.WatchFailed as failure:
             log(f"watch: {failure}")
         raise
@@ -361,15 +428,15 @@ def watched_rollout(arguments: argparse.Namespace, url: str | None):
         summary = watcher.stop()
     except rollout_watch.WatchFailed as failure:
         raise DeployFailed(str(failure)) from None
-    report_watch(environment, summary, "from before the change until ECS reported the service steady")
-    problem = rollout_watch.problem(summary)
+    report_watch(summary, heading, span)
+    problem = judge(summary)
     if problem:
         raise DeployFailed(problem)
 
 
-def report_watch(environment: str, summary: dict, span: str) -> None:
+def report_watch(summary: dict, heading: str, span: str) -> None:
     log(f"watch: {rollout_watch.one_line(summary)}")
-    job_summary(rollout_watch.markdown(summary, f"Rollout to {environment}, watched", span))
+    job_summary(rollout_watch.markdown(summary, heading, span))
 
 
 def report_to_github(values: dict[str, str]) -> None:
@@ -381,11 +448,119 @@ def report_to_github(values: dict[str, str]) -> None:
                 handle.write(f"{name}={value}\n")
 
 
+def answers_and_is_heard(arguments: argparse.Namespace, outputs: dict[str, str]) -> None:
+    """After the rollout: the smoke test of the environment's URL (unless skipped, which
+    is said), then a warning when nobody would hear of its alarms."""
+    import boto3
+
+    if arguments.skip_smoke_test:
+        log(f"SKIPPED the smoke test of {outputs['service_url']} (--skip-smoke-test / DEPLOY_SKIP_SMOKE_TEST): "
+            "nothing has checked that it answers")
+    else:
+        try:
+            smoke_test.check(outputs["service_url"], log=log)
+        except smoke_test.SmokeTestFailed as failure:
+            raise DeployFailed(str(failure)) from None
+    warn_unless_someone_listens(boto3.client("sns"), outputs.get("sns_topic_arn"))
+
+
+def running_task_definition(ecs, outputs: dict[str, str]) -> str:
+    """The task definition the environment's service runs now."""
+    cluster, service_name = outputs["ecs_cluster_name"], outputs["ecs_service_name"]
+    answer = ecs.describe_services(cluster=cluster, services=[service_name])
+    if not answer.get("services"):
+        raise DeployFailed(f"service {service_name} not found in cluster {cluster}: {answer.get('failures')}")
+    return answer["services"][0]["taskDefinition"]
+
+
+def rehearsed_task_definition(ecs, outputs: dict[str, str], image: image_reference.ImageReference,
+                              previous: str, error_rate: float) -> str:
+    """The revision the rehearsal's apply registered: the family's newest, which must be
+    another than the one the service ran, with the image and the fault in it."""
+    # Also read when ECS rolled the apply back (the service's postcondition failed it),
+    # so from the family rather than from the apply's outputs.
+    definition = ecs.describe_task_definition(taskDefinition=outputs["task_definition_family"])["taskDefinition"]
+    arn = definition["taskDefinitionArn"]
+    if arn == previous:
+        raise DeployFailed(f"the rehearsal registered no new revision: {arn} is the one the service ran before")
+    [container] = definition.get("containerDefinitions") or [{}]
+    environment = {pair.get("name"): pair.get("value") for pair in container.get("environment") or []}
+    fault = environment.get("ECHO_ERROR_RATE")
+    if container.get("image") != str(image) or fault is None or float(fault) != error_rate:
+        raise DeployFailed(f"task definition {arn} runs {container.get('image')} with ECHO_ERROR_RATE={fault}, not "
+                           f"{image} with ECHO_ERROR_RATE={error_rate:g}: it rehearses nothing")
+    log(f"task definition {arn} runs {image} with ECHO_ERROR_RATE={fault}: it must be rolled back to {previous}")
+    return arn
+
+
+def wait_for_rollback(ecs, outputs: dict[str, str], rehearsed: str, previous: str, applied_at: datetime,
+                      timeout: float, poll_interval: float) -> str:
+    """Waits until ECS has rolled the rehearsal back and the service is steady on
+    `previous`; fails at once when it is steady on the rehearsal instead. Returns what
+    ECS said when it stopped the rehearsal's deployment, if it was seen saying it."""
+    said = []
+
+    def verdict_of(service: dict) -> rollout.Verdict:
+        said.extend(d.get("rolloutStateReason", "") for d in service.get("deployments", [])
+                    if d.get("taskDefinition") == rehearsed and d.get("rolloutState") == "FAILED")
+        verdict = rollout.judge_rollback(service, rehearsed, previous, applied_at)
+        if verdict.state is rollout.State.FAILED and verdict.reason.startswith("NOT rolled back"):
+            return rollout.Verdict(verdict.state, f"{verdict.reason}; {outputs['ecs_service_name']} answers with "
+                                                  "503 on purpose until a working release is deployed (re-run the "
+                                                  "last deploy)")
+        return verdict
+
+    watch_service(ecs, outputs, verdict_of, timeout, poll_interval, "not rolled back")
+    return next((reason for reason in reversed(said) if reason), "")
+
+
+def rehearse_rollback(arguments: argparse.Namespace, image: image_reference.ImageReference) -> None:
+    """Deploys the image as a release that fails on purpose; passes once ECS rolled it
+    back and the service is steady on the revision it ran before."""
+    import boto3
+
+    environment, rate = arguments.environment, arguments.rehearsal_error_rate
+    log(f"REHEARSAL of a rollback: deploying {image} to {environment} with ECHO_ERROR_RATE={rate:g} (a share of "
+        "its answers 503 on purpose); ECS must roll it back")
+    init(arguments)
+    before = current_outputs(arguments.infra_dir)
+    missing = [name for name in REQUIRED_OUTPUTS if not before.get(name)]
+    if missing:
+        raise DeployFailed(f"{environment} runs no service yet (no output {', '.join(missing)}): a rehearsal needs "
+                           "a release to roll back to; deploy one first. Nothing was changed")
+    ecs = boto3.client("ecs")
+    previous = running_task_definition(ecs, before)
+    log(f"service {before['ecs_service_name']} runs {previous}: the rehearsal must end there")
+    with watched_rollout(arguments, arguments.watch_url or before["service_url"]):
+        applied_at = datetime.now(timezone.utc)
+        try:
+            apply(arguments, image)
+        except RolledBack:
+            log("the apply failed as a rehearsal's must: ECS rolled the revision back (the service's postcondition)")
+        rehearsed = rehearsed_task_definition(ecs, before, image, previous, rate)
+        stopped_because = wait_for_rollback(ecs, before, rehearsed, previous, applied_at, arguments.timeout,
+                                            arguments.poll_interval)
+    answers_and_is_heard(arguments, before)
+    report_to_github({"service_url": before["service_url"], "task_definition_arn": previous,
+                      "rehearsed_task_definition_arn": rehearsed})
+    why = f" ECS said: {stopped_because}" if stopped_because else ""
+    job_summary(f"### Rollback rehearsal in {environment}: rolled back as expected\n\n"
+                "| | task definition |\n| --- | --- |\n"
+                f"| the rehearsal ({image}, ECHO_ERROR_RATE={rate:g}) | {rehearsed} |\n"
+                f"| before, and again after the rollback | {previous} |\n\n"
+                f"ECS rolled the rehearsal back, and the service is steady on the revision it ran before.{why}\n\n")
+    log(f"rolled back as expected: {before['ecs_service_name']} runs {previous} again, steady; the rehearsal's "
+        f"{rehearsed} (ECHO_ERROR_RATE={rate:g}) was rolled back.{why}")
+
+
 def deploy(arguments: argparse.Namespace, image: image_reference.ImageReference) -> None:
     import boto3  # only now: the input checks above must work without it
 
     if arguments.save_plan is not None:
         save_plan(arguments, image)
+        return
+    if arguments.rehearse_rollback:
+        rehearse_rollback(arguments, image)
         return
     log(f"deploying {image} to {arguments.environment}")
     init(arguments)
@@ -398,15 +573,7 @@ def deploy(arguments: argparse.Namespace, image: image_reference.ImageReference)
         outputs = apply(arguments, image)
         task_definition_arn = registered_task_definition(ecs, outputs, image)
         wait_for_service(ecs, outputs, task_definition_arn, applied_at, arguments.timeout, arguments.poll_interval)
-    if arguments.skip_smoke_test:
-        log(f"SKIPPED the smoke test of {outputs['service_url']} (--skip-smoke-test / DEPLOY_SKIP_SMOKE_TEST): "
-            "nothing has checked that it answers")
-    else:
-        try:
-            smoke_test.check(outputs["service_url"], log=log)
-        except smoke_test.SmokeTestFailed as failure:
-            raise DeployFailed(str(failure)) from None
-    warn_unless_someone_listens(boto3.client("sns"), outputs.get("sns_topic_arn"))
+    answers_and_is_heard(arguments, outputs)
     report_to_github({"service_url": outputs["service_url"], "task_definition_arn": task_definition_arn,
                       "image": str(image)})
     log(f"deployed {image} to {arguments.environment}: {outputs['service_url']}")

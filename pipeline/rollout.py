@@ -1,4 +1,5 @@
-"""Judge an ECS rolling deployment from one DescribeServices answer.
+"""Judge an ECS rolling deployment from one DescribeServices answer (and a rehearsal of
+a rollback, which must end on the previous revision).
 
 "The service is stable" is not "the deploy worked": when the deployment circuit breaker
 rolls a failed deployment back, the service becomes stable again on the *previous* task
@@ -84,3 +85,43 @@ def judge(service: dict[str, Any], task_definition_arn: str, applied_at: datetim
     if running_count < desired:
         return Verdict(State.IN_PROGRESS, f"{running_count}/{desired} tasks running")
     return Verdict(State.STABLE, f"{running_count}/{desired} tasks running {task_definition_arn}")
+
+
+def judge_rollback(service: dict[str, Any], rehearsed: str, previous: str, applied_at: datetime) -> Verdict:
+    """Where a rehearsal of a rollback stands: the deployment of `rehearsed` (a release
+    that fails on purpose), applied at `applied_at` to a service that ran `previous`,
+    must be rolled back by ECS.
+
+    STABLE: ECS rolled it back and the service is steady on `previous` again, which is
+    the rehearsal's success. FAILED: it was not rolled back (the service is steady on
+    `rehearsed`), or the service runs neither revision. IN_PROGRESS otherwise: the
+    rollout, or the rollback, still runs.
+    """
+    name = service.get("serviceName", "the service")
+    verdict = judge(service, rehearsed, applied_at)
+    if verdict.state is State.STABLE:
+        return Verdict(State.FAILED, f"NOT rolled back: {name} is steady on {rehearsed}, the rehearsal's "
+                                     f"revision, which fails on purpose ({verdict.reason})")
+    if verdict.state is State.IN_PROGRESS or service.get("status") != "ACTIVE":
+        return verdict
+    running = service.get("taskDefinition")
+    if running == rehearsed:
+        # Stopped (circuit breaker or alarm); the rollback deployment has not taken over yet.
+        return Verdict(State.IN_PROGRESS, f"rolling back: {verdict.reason}")
+    if running != previous:
+        return Verdict(State.FAILED, f"{name} runs {running}, neither the rehearsal's {rehearsed} nor {previous}, "
+                                     "which it ran before: changed by someone else")
+    deployments = service.get("deployments", [])
+    primary = next((d for d in deployments if d.get("status") == "PRIMARY"), None)
+    desired, running_count = service.get("desiredCount", 0), service.get("runningCount", 0)
+    if len(deployments) > 1:
+        return Verdict(State.IN_PROGRESS, f"rolling back to {previous}: {len(deployments)} deployments still "
+                                          "active (the rehearsal's tasks draining)")
+    if primary is not None and primary.get("rolloutState", "COMPLETED") != "COMPLETED":
+        return Verdict(State.IN_PROGRESS, f"rolling back to {previous}: rollout {primary.get('rolloutState')}, "
+                                          f"{running_count}/{desired} tasks running")
+    if desired == 0:
+        return Verdict(State.FAILED, f"{name} wants 0 tasks: nothing runs {previous} again")
+    if running_count < desired:
+        return Verdict(State.IN_PROGRESS, f"rolling back to {previous}: {running_count}/{desired} tasks running")
+    return Verdict(State.STABLE, f"rolled back: {running_count}/{desired} tasks running {previous}")

@@ -150,6 +150,36 @@ def problem(summary: dict) -> str | None:
     return f"{failed} of {requests} requests to {summary['url']} failed during the rollout ({kinds})"
 
 
+# What the rehearsal's release answers on purpose (-error-rate): 503, from http-echo.
+REHEARSED_STATUS = "503"
+
+
+def rehearsal_problem(summary: dict) -> str | None:
+    """For a rehearsal of a rollback, whose new release fails a share of its answers on
+    purpose: None when the watch met those failures, and only those: 503 answers from
+    http-echo itself (they carry its X-App-Version, which the load balancer's own 503
+    lacks). Any other failure is one the rollout or the rollback caused, and no 503 at
+    all means the rehearsal's tasks never answered, so their 5xx cannot have been what
+    rolled them back."""
+    requests, url = summary["requests"], summary["url"]
+    if requests == 0:
+        return f"the watch of {url} sent no request"
+    injected = summary["failures"]["status_5xx"].get(REHEARSED_STATUS, 0)
+    others = [(kind, count) for kind, count in failure_counts(summary) if kind != f"status {REHEARSED_STATUS}"]
+    if others:
+        kinds = ", ".join(f"{kind} {count}" for kind, count in others)
+        return (f"{sum(count for _, count in others)} of {requests} requests to {url} failed otherwise than with "
+                f"the rehearsal's {REHEARSED_STATUS} ({kinds}): the rollout or the rollback dropped them")
+    if injected == 0:
+        return (f"none of the {requests} requests to {url} met the rehearsal's {REHEARSED_STATUS}: its tasks never "
+                "answered, so their 5xx did not roll them back")
+    from_the_server = sum(entry["failed"] for entry in summary["versions"] if entry["app_version"] is not None)
+    if from_the_server < injected and not summary["unlisted"]["versions"]:
+        return (f"{injected - from_the_server} of the {injected} answers {REHEARSED_STATUS} to {url} did not come "
+                "from http-echo (no X-App-Version): the load balancer found no target to send them to")
+    return None
+
+
 def _seconds(value: float) -> str:
     return f"{value:.1f}"
 

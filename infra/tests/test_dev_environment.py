@@ -192,6 +192,7 @@ def test_task_definition(dev, outputs, task_definition):
         "ECHO_IDLE_TIMEOUT": "75s",
         "ECHO_SHUTDOWN_DELAY": "10s",
         "ECHO_SHUTDOWN_TIMEOUT": "10s",
+        "ECHO_SERVED_BY": "true",
     }
     options = container["logConfiguration"]["options"]
     assert container["logConfiguration"]["logDriver"] == "awslogs"
@@ -223,6 +224,16 @@ def test_execution_role_pulls_from_one_repository_and_writes_one_log_group(outpu
         "logs:PutLogEvents": [f"arn:aws:logs:us-east-1:123456789012:log-group:{outputs['dev']['log_group_name']}:*"],
     }
     assert task_definition["taskRoleArn"] != task_definition["executionRoleArn"]
+
+
+def test_task_role_is_granted_nothing(aws, task_definition):
+    """The server calls no AWS API; -served-by reads the task metadata endpoint v4,
+    which takes no permission: the task role holds no policy at all."""
+    iam = aws("iam")
+    role_name = task_definition["taskRoleArn"].rsplit("/", 1)[1]
+    assert role_name == "http-echo-dev-task"
+    assert iam.list_role_policies(RoleName=role_name)["PolicyNames"] == []
+    assert iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"] == []
 
 
 # Autoscaling and alarms ------------------------------------------------------------

@@ -115,6 +115,16 @@ def initial_task_count() -> str:
 ROLLED_BACK = "rolled-back"
 
 
+def alarm_share() -> str:
+    """The 5xx alarm's threshold as a share of requests (the service module's default
+    target_5xx_percent): the test's moto_server rolls back a release whose tasks fail a
+    larger share of their answers (ECHO_ERROR_RATE), as the alarm does on ECS."""
+    variables = (REPO_ROOT / "infra" / "modules" / "service" / "variables.tf").read_text(encoding="utf-8")
+    percent = re.search(r"^\s*target_5xx_percent\s*=\s*optional\(number,\s*([\d.]+)\)", variables, re.MULTILINE)
+    assert percent, "no default target_5xx_percent in the service module"
+    return f"{float(percent.group(1)) / 100:g}"
+
+
 @pytest.fixture(scope="session")
 def moto():
     """moto_server whose new ECS services run their desired tasks at once (stable)."""
@@ -122,8 +132,10 @@ def moto():
     # the rollout is COMPLETED when they are at least the desired count. It must be
     # exactly that count: Terraform's wait for steady state wants running == desired.
     server = MotoServer({"MOTO_ECS_SERVICE_RUNNING": initial_task_count(),
-                         # An image whose reference holds this text is rolled back (scripts/moto/server.py).
-                         "MOTO_ECS_ROLLBACK_IMAGES_CONTAINING": ROLLED_BACK})
+                         # An image whose reference holds this text is rolled back (scripts/moto/server.py),
+                         "MOTO_ECS_ROLLBACK_IMAGES_CONTAINING": ROLLED_BACK,
+                         # and so is a release that fails more answers than the 5xx alarm allows.
+                         "MOTO_ECS_ROLLBACK_ERROR_RATE_ABOVE": alarm_share()})
     yield server
     server.stop()
 

@@ -47,6 +47,17 @@ def refused(result, reason):
     (["--environment", "dev", "--image", f"{ECR}:v1", "--timeout", "soon"], "invalid float value"),
     (["--environment", "dev", "--image", f"{ECR}:v1", "--timeout", "0"], "must be positive"),
     (["--environment", "dev", "--image", f"{ECR}:v1", "--no-such-flag"], "unrecognized arguments"),
+    # A rehearsal of a rollback fails on purpose: dev only, and a rate that fails something.
+    (["--environment", "prod", "--image", f"{ECR}@{DIGEST}", "--rehearse-rollback"],
+     "--rehearse-rollback is for dev only: prod never runs a release that fails on purpose"),
+    (["--environment", "dev", "--image", f"{ECR}:v1", "--rehearse-rollback", "--save-plan", "dev.tfplan"],
+     "not with --save-plan or --apply-plan"),
+    (["--environment", "dev", "--image", f"{ECR}:v1", "--rehearsal-error-rate", "0.5"],
+     "--rehearsal-error-rate is for --rehearse-rollback only"),
+    (["--environment", "dev", "--image", f"{ECR}:v1", "--rehearse-rollback", "--rehearsal-error-rate", "0"],
+     "expected a share above 0 and at most 1"),
+    (["--environment", "dev", "--image", f"{ECR}:v1", "--rehearse-rollback", "--rehearsal-error-rate", "1.5"],
+     "expected a share above 0 and at most 1"),
 ])
 def test_bad_input_is_refused(args, reason):
     refused(run(*args), reason)
@@ -95,6 +106,14 @@ def test_good_input_gets_past_the_checks(root):
     assert from_the_environment.stderr == result.stderr
 
 
+def test_a_rehearsal_in_dev_gets_past_the_checks(root):
+    result = run("--environment", "dev", "--image", f"{ECR}:v1", "--infra-dir", root, *WATCHER, "--rehearse-rollback")
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith("deploy: REHEARSAL of a rollback: deploying ") and "ECHO_ERROR_RATE=0.5" in lines[0]
+    assert lines[-1] == "deploy: error: terraform is not installed (not on PATH)"
+
+
 def test_a_plan_needs_no_watcher(root, tmp_path):
     # Planning changes nothing, so there is nothing to watch.
     result = run("--environment", "dev", "--image", f"{ECR}:v1", "--infra-dir", root,
@@ -113,3 +132,4 @@ def test_help_explains_the_skip_flag_and_the_watch():
     result = run("--help")
     assert result.returncode == 0 and "--skip-smoke-test" in result.stdout
     assert "--watcher" in result.stdout and "tests only: watch URL instead" in " ".join(result.stdout.split())
+    assert "--rehearse-rollback" in result.stdout and "dev only:" in result.stdout

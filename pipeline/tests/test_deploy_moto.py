@@ -14,6 +14,13 @@ watch is started before the apply, stopped once the service is steady, and its s
 reported) and one that answers 503 (a failed watch fails the deploy). A first deploy
 without the override has no URL to watch yet, and says so.
 
+A rehearsal of a rollback (--rehearse-rollback) deploys a release whose tasks fail a
+share of their answers with 503 on purpose; the test's moto_server rolls back a
+release that fails more than the 5xx alarm allows (5 %), as ECS does. The rehearsal
+passes when dev ends on the revision it ran before, and fails when a release below
+the alarm's threshold is not rolled back. Its watch goes to a real http-echo failing
+half its answers, as a rehearsal's clients meet.
+
 What moto cannot do is skipped explicitly: the smoke test (the load balancer's name
 does not resolve, and must not be looked up: tests reach only 127.0.0.1), with
 --skip-smoke-test or DEPLOY_SKIP_SMOKE_TEST=1, which the script reports. The smoke test
@@ -247,6 +254,92 @@ def test_a_rolled_back_rollout_fails_the_apply(moto, deploy, dev, tmp_path):
     assert service(moto)["taskDefinition"] == before
     # The watch still ends, and says what clients met until the deploy failed.
     assert "until the deploy failed" in job_summary.read_text()
+
+
+@pytest.fixture(scope="module")
+def failing_half(http_echo_binary, tmp_path_factory):
+    """What a rehearsal's watch meets instead of moto's silent load balancer: the real
+    server failing every second answer with 503 (-error-rate=0.5)."""
+    server = HttpEcho(http_echo_binary, tmp_path_factory.mktemp("rehearsal") / "access.log", "-text", "rehearsed",
+                      "-error-rate", "0.5")
+    yield server
+    server.stop()
+
+
+def newest_revision(moto) -> dict:
+    return moto.client("ecs").describe_task_definition(taskDefinition="http-echo-dev")["taskDefinition"]
+
+
+def server_environment(definition: dict) -> dict[str, str]:
+    [container] = definition["containerDefinitions"]
+    return {pair["name"]: pair["value"] for pair in container["environment"]}
+
+
+def test_the_rehearsal_is_rolled_back_as_expected(moto, deploy, dev, failing_half, tmp_path):
+    before = service(moto)["taskDefinition"]
+    image = f"{ECR}@{digest_of('build rehearsed')}"
+    job_summary, github_output = tmp_path / "summary.md", tmp_path / "github_output"
+    result = deploy(moto, "dev", image, "--rehearse-rollback", "--skip-smoke-test", watch=failing_half.url,
+                    GITHUB_STEP_SUMMARY=str(job_summary), GITHUB_OUTPUT=str(github_output))
+    assert result.returncode == 0, result.stderr[-3000:]
+
+    # A new revision, with the image and the fault in it, was registered and deployed...
+    rehearsed = newest_revision(moto)
+    assert rehearsed["taskDefinitionArn"] != before
+    assert rehearsed["containerDefinitions"][0]["image"] == image
+    assert server_environment(rehearsed)["ECHO_ERROR_RATE"] == "0.5"
+    assert server_environment(rehearsed)["ECHO_SERVED_BY"] == "true"
+    # ... and rolled back: dev ends on the revision it ran before.
+    assert service(moto)["taskDefinition"] == before
+    assert "ECS rolled the deployment back" in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last == (f"deploy: rolled back as expected: http-echo-dev runs {before} again, steady; the rehearsal's "
+                    f"{rehearsed['taskDefinitionArn']} (ECHO_ERROR_RATE=0.5) was rolled back."), last
+
+    # The watch met the rehearsal's 503s, and only those.
+    watch = re.search(r"^deploy: watch: ([\d,]+) requests, ([\d,]+) failed in ", result.stderr, re.MULTILINE)
+    requests, failed = (int(group.replace(",", "")) for group in watch.groups())
+    assert requests > 0 and failed == requests // 2, watch.group(0)
+    shown = job_summary.read_text()
+    assert "### Rollback rehearsal in dev, watched" in shown and "until ECS had rolled it back" in shown
+    assert f"| status 503 | {failed:,} |" in shown
+    assert "### Rollback rehearsal in dev: rolled back as expected" in shown
+    # The run page's link is dev's URL; no image is handed on (a rehearsal verifies none).
+    outputs = outputs_of(github_output.read_text())
+    assert outputs.pop("service_url").startswith("http://")
+    assert outputs == {"task_definition_arn": before, "rehearsed_task_definition_arn": rehearsed["taskDefinitionArn"]}
+
+
+def test_a_rehearsal_that_is_not_rolled_back_fails(moto, deploy, dev, tmp_path):
+    # 2 % of the answers 503: below the 5xx alarm's 5 %, so ECS (here moto) keeps the release.
+    before = service(moto)["taskDefinition"]
+    job_summary = tmp_path / "summary.md"
+    result = deploy(moto, "dev", f"{ECR}@{digest_of('build rehearsed, mildly')}", "--rehearse-rollback",
+                    "--rehearsal-error-rate", "0.02", "--skip-smoke-test", GITHUB_STEP_SUMMARY=str(job_summary))
+    assert result.returncode == 1, result.stderr[-3000:]
+    last = result.stderr.strip().splitlines()[-1]
+    failed = re.fullmatch(r"deploy: error: service http-echo-dev: NOT rolled back: http-echo-dev is steady on (\S+), "
+                          r"the rehearsal's revision, which fails on purpose .*; http-echo-dev answers with 503 on "
+                          r"purpose until a working release is deployed \(re-run the last deploy\)", last)
+    assert failed, last
+    assert service(moto)["taskDefinition"] == failed.group(1) != before
+    assert server_environment(newest_revision(moto))["ECHO_ERROR_RATE"] == "0.02"
+    assert "rolled back as expected" not in result.stderr
+    assert "### Rollback rehearsal in dev, watched" in job_summary.read_text()
+
+
+def test_a_rehearsal_needs_a_release_to_roll_back_to(infra, deploy):
+    empty = MotoServer({})
+    try:
+        backend_file(empty, infra)
+        result = deploy(empty, "dev", f"{ECR}@{digest_of('nothing to roll back to')}", "--rehearse-rollback",
+                        "--skip-smoke-test", watch=None)
+    finally:
+        empty.stop()
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("deploy: error: dev runs no service yet") and last.endswith("Nothing was changed"), last
+    assert not re.search(r"^deploy: \$ terraform .* (plan|apply) ", result.stderr, re.MULTILINE)
 
 
 def test_a_failed_watch_fails_the_deploy(moto, deploy, dev, http_echo_binary, tmp_path):

@@ -6,12 +6,16 @@ back. The answers below are written in the shape ECS documents for DescribeServi
 rolloutStateReason, createdAt): this is the one place where the pipeline tests use
 hand-made AWS answers, because nothing here can produce real ones. The successful
 paths are also run against moto in test_deploy_moto.py.
+
+A rehearsal of a rollback (judge_rollback) turns the verdict around: the rehearsal's
+revision (NEW, which fails on purpose) must be rolled back, and the service end steady
+on the revision it ran before (OLD).
 """
 
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from rollout import State, judge
+from rollout import State, judge, judge_rollback
 
 APPLIED = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
 BEFORE, AFTER, LATER = APPLIED - timedelta(days=3), APPLIED + timedelta(seconds=20), APPLIED + timedelta(minutes=9)
@@ -99,3 +103,50 @@ def test_zero_desired_tasks_fails():
 
 def test_no_deployment_yet_is_in_progress():
     assert judge(service(NEW, []), NEW, APPLIED).state is State.IN_PROGRESS
+
+
+# A rehearsal: NEW must be rolled back to OLD ########################################
+
+
+def rehearsal(answer):
+    return judge_rollback(answer, NEW, OLD, APPLIED)
+
+
+def test_a_rehearsal_steady_on_its_own_revision_was_not_rolled_back():
+    verdict = rehearsal(service(NEW, [deployment(NEW)]))
+    assert verdict.state is State.FAILED and verdict.reason.startswith("NOT rolled back: ")
+
+
+def test_a_rehearsal_still_rolling_out_is_in_progress():
+    answer = service(NEW, [deployment(NEW, rollout="IN_PROGRESS"), deployment(OLD, status="ACTIVE", created=BEFORE)])
+    assert rehearsal(answer).state is State.IN_PROGRESS
+
+
+def test_a_rehearsal_stopped_by_the_alarm_before_the_rollback_took_over_is_in_progress():
+    reason = "ECS deployment ecs-svc/ours rolled back: alarm http-echo-dev-target-5xx in ALARM state."
+    answer = service(NEW, [deployment(NEW, rollout="FAILED", reason=reason, ident="ecs-svc/ours")])
+    verdict = rehearsal(answer)
+    assert verdict.state is State.IN_PROGRESS and reason in verdict.reason
+
+
+def test_a_rehearsal_rolling_back_while_its_tasks_drain_is_in_progress():
+    answer = service(OLD, [deployment(OLD, rollout="IN_PROGRESS", created=LATER, ident="ecs-svc/rollback"),
+                           deployment(NEW, status="ACTIVE", rollout="FAILED", ident="ecs-svc/ours")])
+    verdict = rehearsal(answer)
+    assert verdict.state is State.IN_PROGRESS and "rolling back" in verdict.reason
+
+
+def test_a_rehearsal_rolled_back_with_tasks_still_starting_is_in_progress():
+    answer = service(OLD, [deployment(OLD, created=LATER, ident="ecs-svc/rollback")], running=1)
+    assert rehearsal(answer).state is State.IN_PROGRESS
+
+
+def test_a_rehearsal_rolled_back_and_steady_on_the_previous_revision_passes():
+    verdict = rehearsal(service(OLD, [deployment(OLD, created=LATER, ident="ecs-svc/rollback")]))
+    assert verdict.state is State.STABLE and verdict.reason == f"rolled back: 2/2 tasks running {OLD}"
+
+
+def test_a_rehearsal_that_ends_on_a_third_revision_fails():
+    other = f"{FAMILY}:43"
+    verdict = rehearsal(service(other, [deployment(other, created=LATER)]))
+    assert verdict.state is State.FAILED and "neither the rehearsal's" in verdict.reason

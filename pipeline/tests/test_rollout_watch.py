@@ -4,9 +4,14 @@ stopped by SIGTERM, its summary read, judged and rendered for the job summary.
 The rendering of versions over time and of replicas is checked on a summary the real
 watcher wrote about a small Python server that answers as a load balancer in front of
 replicas of two versions would (X-App-Version, X-Served-By, the text changing half-way):
-no load balancer runs here, and no http-echo names its replica yet.
+no load balancer runs here.
+
+A rehearsal of a rollback is judged on what the real watcher saw of real servers: one
+failing half its answers as the rehearsal's tasks do, one answering, one failing
+otherwise, and a Python server answering 503 as a load balancer without targets does.
 """
 
+import contextlib
 import http.server
 import re
 import threading
@@ -107,6 +112,87 @@ def test_a_watcher_that_dies_has_no_summary(http_echo_binary, live):
         watcher.stop()
 
 
+# A rehearsal of a rollback: the watch must meet the rehearsal's 503s, and only those.
+
+
+def watched_server(binary, tmp_path, *flags: str) -> dict:
+    server = HttpEcho(binary, tmp_path / "access.log", *flags)
+    try:
+        return watched(binary, server.url, 0.5)
+    finally:
+        server.stop()
+
+
+def test_a_rehearsal_meets_its_503s_and_only_those(http_echo_binary, tmp_path):
+    summary = watched_server(http_echo_binary, tmp_path, "-text", "rehearsed", "-error-rate", "0.5")
+    assert summary["failed"] == summary["requests"] // 2 > 0
+    assert rollout_watch.problem(summary) is not None
+    assert rollout_watch.rehearsal_problem(summary) is None
+
+
+def test_a_rehearsal_whose_release_never_answered_fails(http_echo_binary, live):
+    summary = watched(http_echo_binary, live.url, 0.5)
+    assert rollout_watch.rehearsal_problem(summary) == (
+        f"none of the {summary['requests']} requests to {live.url}/ met the rehearsal's 503: its tasks never "
+        "answered, so their 5xx did not roll them back")
+
+
+def test_a_rehearsal_with_other_failures_fails(http_echo_binary, tmp_path):
+    summary = watched_server(http_echo_binary, tmp_path, "-text", "bad gateway", "-status-code", "502")
+    requests = summary["requests"]
+    assert rollout_watch.rehearsal_problem(summary) == (
+        f"{requests} of {requests} requests to {summary['url']} failed otherwise than with the rehearsal's 503 "
+        f"(status 502 {requests}): the rollout or the rollback dropped them")
+
+
+class QuietHandler(http.server.BaseHTTPRequestHandler):
+    """HTTP/1.1 (kept-alive connections, as a balancer's), and no line per request."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def serving(server: http.server.ThreadingHTTPServer):
+    """Serves in a thread for the block; yields its URL."""
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class NoTargetBalancer(http.server.ThreadingHTTPServer):
+    """Answers 503 as a load balancer does itself when no target is healthy: an HTML
+    page, no X-App-Version."""
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), NoTargetHandler)
+
+
+class NoTargetHandler(QuietHandler):
+    def do_GET(self):
+        body = b"<html><body><center><h1>503 Service Temporarily Unavailable</h1></center></body></html>\n"
+        self.send_response(503)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_a_rehearsal_whose_503s_came_from_the_balancer_fails(http_echo_binary):
+    with serving(NoTargetBalancer()) as url:
+        summary = watched(http_echo_binary, url, 0.5)
+    requests = summary["requests"]
+    assert summary["failures"]["status_5xx"] == {"503": requests} and requests > 0
+    assert rollout_watch.rehearsal_problem(summary) == (
+        f"{requests} of the {requests} answers 503 to {summary['url']} did not come from http-echo (no "
+        "X-App-Version): the load balancer found no target to send them to")
+
+
 class RollingBalancer(http.server.ThreadingHTTPServer):
     """Answers as a balancer over three replicas would while v1 rolls to v2: the first
     `switch_after` answers are v1, the rest v2; replicas take turns. Text with Markdown
@@ -121,9 +207,7 @@ class RollingBalancer(http.server.ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), RollingHandler)
 
 
-class RollingHandler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
+class RollingHandler(QuietHandler):
     def do_GET(self):
         with self.server.lock:
             number = self.server.count
@@ -139,21 +223,14 @@ class RollingHandler(http.server.BaseHTTPRequestHandler):
         if number >= 2 * self.server.switch_after:
             self.server.enough.set()
 
-    def log_message(self, *args):
-        pass
-
 
 def test_versions_over_time_and_replicas_are_rendered(http_echo_binary):
     balancer = RollingBalancer()
-    threading.Thread(target=balancer.serve_forever, daemon=True).start()
-    try:
-        watcher = rollout_watch.Watcher(str(http_echo_binary), f"http://127.0.0.1:{balancer.server_address[1]}/")
+    with serving(balancer) as url:
+        watcher = rollout_watch.Watcher(str(http_echo_binary), url)
         watcher.start()
         assert balancer.enough.wait(30), "the watcher sent too few requests"
         summary = watcher.stop()
-    finally:
-        balancer.shutdown()
-        balancer.server_close()
     assert rollout_watch.problem(summary) is None, summary
     shown = rollout_watch.markdown(summary, "Rollout to dev, watched",
                                    "from before the change until ECS reported the service steady")

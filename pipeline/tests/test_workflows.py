@@ -19,7 +19,7 @@ def texts() -> dict[str, str]:
 
 RULES = [
     "pinned_actions", "top_level_permissions", "job_permissions", "oidc_only", "triggers", "production_gate",
-    "deploys_need_tests", "concurrency", "image_once", "deploys_watched", "vulnerability_scans", "ci_runs_every_suite",
+    "rehearsal", "deploys_need_tests", "concurrency", "image_once", "deploys_watched", "vulnerability_scans", "ci_runs_every_suite",
     "checkout_without_credentials", "no_expressions_in_scripts", "job_timeouts", "hashed_pip_installs",
     "ci_called_one_way",
 ]
@@ -123,6 +123,53 @@ def test_prod_without_the_production_environment_is_caught(workflows):
     assert any("not 'production'" in p for p in rules.production_gate(broken(workflows, change)["deploy.yml"]))
 
 
+def test_a_deploy_run_by_hand_is_caught(workflows):
+    # A run by hand is the rehearsal's: no other deploy may run then.
+    def change(w):
+        job(w, "deploy.yml", "deploy-dev")["if"] = "github.ref == 'refs/heads/dev'"
+    assert any("not only on a push to refs/heads/dev" in p
+               for p in rules.production_gate(broken(workflows, change)["deploy.yml"]))
+
+
+def test_a_dispatch_with_inputs_is_caught(workflows):
+    def change(w):
+        w["deploy.yml"]["on"]["workflow_dispatch"] = {"inputs": {"environment": {"default": "prod"}}}
+    assert any("takes inputs" in p for p in rules.triggers(workflows["ci.yml"], broken(workflows, change)["deploy.yml"]))
+
+
+def rehearsal_problems(workflows, change) -> list[str]:
+    return rules.rehearsal(broken(workflows, change)["deploy.yml"])
+
+
+def test_a_rehearsal_in_prod_is_caught(workflows):
+    def change(w):
+        rehearse = job(w, "deploy.yml", "rehearse-rollback-dev")
+        step = step_running(rehearse, "--rehearse-rollback")
+        step["run"] = step["run"].replace("--environment dev", "--environment prod")
+        rehearse["environment"] = "production"
+    assert any("rehearses in 'prod' (environment 'production'), not dev" in p
+               for p in rehearsal_problems(workflows, change))
+
+
+def test_a_rehearsal_on_push_is_caught(workflows):
+    def change(w):
+        job(w, "deploy.yml", "rehearse-rollback-dev")["if"] = "github.ref == 'refs/heads/dev'"
+    assert any("not only when run by hand on dev" in p for p in rehearsal_problems(workflows, change))
+
+
+def test_a_rehearsal_that_marks_its_image_is_caught(workflows):
+    def change(w):
+        promote = step_running(job(w, "deploy.yml", "deploy-dev"), "ecr_image.py promote")
+        job(w, "deploy.yml", "rehearse-rollback-dev")["steps"].append(copy.deepcopy(promote))
+    assert any("marks an image after a rehearsal" in p for p in rehearsal_problems(workflows, change))
+
+
+def test_a_missing_rehearsal_is_caught(workflows):
+    def change(w):
+        del w["deploy.yml"]["jobs"]["rehearse-rollback-dev"]
+    assert any("expected one job that rehearses a rollback" in p for p in rehearsal_problems(workflows, change))
+
+
 def test_prod_from_another_branch_is_caught(workflows):
     def change(w):
         job(w, "deploy.yml", "deploy-prod")["if"] = "always()"
@@ -146,7 +193,16 @@ def test_a_shared_group_is_caught(workflows):
     def change(w):
         job(w, "deploy.yml", "deploy-prod")["concurrency"]["group"] = "environment-dev-production"
         job(w, "deploy.yml", "deploy-dev")["concurrency"]["group"] = "environment-dev-production"
-    assert any("share" in p for p in rules.concurrency(broken(workflows, change)["deploy.yml"]))
+    assert any("deploy-dev and deploy-prod deploy to two in one queue" in p
+               for p in rules.concurrency(broken(workflows, change)["deploy.yml"]))
+
+
+def test_a_rehearsal_beside_a_deploy_of_dev_is_caught(workflows):
+    # Both change dev's service: one must wait for the other.
+    def change(w):
+        job(w, "deploy.yml", "rehearse-rollback-dev")["concurrency"]["group"] = "environment-dev-rehearsal"
+    assert any("deploy-dev and rehearse-rollback-dev deploy to one environment in two queues" in p
+               for p in rules.concurrency(broken(workflows, change)["deploy.yml"]))
 
 
 def test_a_job_group_equal_to_the_run_group_is_caught(workflows):
@@ -342,3 +398,9 @@ def test_the_readme_diagram_names_every_suite():
     [line] = [line for line in text.splitlines() if "for every suite:" in line]
     listed = set(line.split("<br/>", 1)[1].split('"]', 1)[0].split(" · "))
     assert listed == suites()
+
+
+def test_a_rehearsal_without_the_tested_watcher_is_caught(workflows):
+    change = without_steps_using("deploy.yml", "rehearse-rollback-dev", rules.DOWNLOAD_ACTION)
+    assert any("rehearse-rollback-dev: its watcher watcher/http-echo is not the binary" in p
+               for p in watch_problems(workflows, change))

@@ -70,6 +70,20 @@ def deploys_to(job: dict) -> str | None:
     return match.group(1) if match else None
 
 
+def rehearses(job: dict) -> bool:
+    """Whether a job runs pipeline/deploy.py as a rehearsal of a rollback."""
+    return bool(re.search(r"pipeline/deploy\.py\b[^\n]*--rehearse-rollback\b", runs(job).replace("\\\n", " ")))
+
+
+def on_push(ref: str) -> str:
+    """The `if:` of a job that runs only on a push to `ref`."""
+    return f"github.event_name == 'push' && github.ref == 'refs/heads/{ref}'"
+
+
+# The `if:` of the rehearsal job: run by hand, on dev only.
+REHEARSAL_IF = "github.event_name == 'workflow_dispatch' && github.ref == 'refs/heads/dev'"
+
+
 # Rules ###############################################################################
 
 
@@ -137,8 +151,10 @@ def oidc_only(workflows: dict[str, dict], texts: dict[str, str]) -> list[str]:
 def triggers(ci: dict, deploy: dict) -> list[str]:
     problems = []
     on = deploy.get("on") or {}
-    if set(on) != {"push"} or sorted((on.get("push") or {}).get("branches") or []) != ["dev", "main"]:
-        problems.append(f"deploy.yml must run on pushes to dev and main only, runs on {on!r}")
+    if set(on) != {"push", "workflow_dispatch"} or sorted((on.get("push") or {}).get("branches") or []) != ["dev", "main"]:
+        problems.append(f"deploy.yml must run on pushes to dev and main and by hand (the rehearsal) only, runs on {on!r}")
+    if (on.get("workflow_dispatch") or {}).get("inputs"):
+        problems.append("deploy.yml's workflow_dispatch takes inputs: the rehearsal must not be steerable by its caller")
     ci_on = ci.get("on") or {}
     for event in ("pull_request", "push", "workflow_call"):
         if event not in ci_on:
@@ -157,7 +173,8 @@ def production_gate(deploy: dict) -> list[str]:
     reviewers approve) needs it and applies exactly that plan; both check the gate's
     settings first. dev is deployed only from dev, in dev."""
     problems = []
-    targets = {job_id: deploys_to(job) for job_id, job in jobs(deploy).items() if deploys_to(job)}
+    targets = {job_id: deploys_to(job) for job_id, job in jobs(deploy).items()
+               if deploys_to(job) and not rehearses(job)}
     prod_jobs = sorted(job_id for job_id, target in targets.items() if target == "prod")
     if sorted(targets.values()) != ["dev", "prod", "prod"]:
         problems.append(f"expected one dev deploy and a plan and a deploy job for prod, found {targets}")
@@ -172,8 +189,8 @@ def production_gate(deploy: dict) -> list[str]:
             want_environment, want_ref = "production", "main"
         if environment_name(job) != want_environment:
             problems.append(f"{job_id} deploys {target} in environment {environment_name(job)!r}, not {want_environment!r}")
-        if job.get("if") != f"github.ref == 'refs/heads/{want_ref}'":
-            problems.append(f"{job_id} deploys {target} on {job.get('if')!r}, not only on refs/heads/{want_ref}")
+        if job.get("if") != on_push(want_ref):
+            problems.append(f"{job_id} deploys {target} on {job.get('if')!r}, not only on a push to refs/heads/{want_ref}")
         if target == "prod" and "pipeline/production_gate.py" not in text:
             problems.append(f"{job_id} does not check the production gate's settings first")
     planners = [job_id for job_id in prod_jobs if "--save-plan" in runs(jobs(deploy)[job_id])]
@@ -184,6 +201,25 @@ def production_gate(deploy: dict) -> list[str]:
         problems.append(f"{appliers[0]} applies a plan without needing {planners[0]}, which makes it")
     for job_id in set(prod_jobs) - set(planners) - set(appliers):
         problems.append(f"{job_id} deploys prod without a reviewed plan")
+    return problems
+
+
+def rehearsal(deploy: dict) -> list[str]:
+    """One job rehearses a rollback: deploy.py --rehearse-rollback, to dev, in the
+    environment dev, only when the workflow is run by hand on dev; it marks no image as
+    verified (what it deploys fails on purpose)."""
+    rehearsing = [job_id for job_id, job in jobs(deploy).items() if rehearses(job)]
+    if len(rehearsing) != 1:
+        return [f"expected one job that rehearses a rollback (deploy.py --rehearse-rollback), found {rehearsing}"]
+    job_id = rehearsing[0]
+    job = jobs(deploy)[job_id]
+    problems = []
+    if deploys_to(job) != "dev" or environment_name(job) != "dev":
+        problems.append(f"{job_id} rehearses in {deploys_to(job)!r} (environment {environment_name(job)!r}), not dev")
+    if job.get("if") != REHEARSAL_IF:
+        problems.append(f"{job_id} rehearses on {job.get('if')!r}, not only when run by hand on dev ({REHEARSAL_IF})")
+    if "ecr_image.py promote" in runs(job):
+        problems.append(f"{job_id} marks an image after a rehearsal, which deploys a release that fails on purpose")
     return problems
 
 
@@ -212,7 +248,8 @@ def deploys_need_tests(deploy: dict) -> list[str]:
 
 
 def concurrency(deploy: dict) -> list[str]:
-    """One queue per environment, never cancelling a deploy half-way."""
+    """One queue per environment (every job that deploys to it waits in it), never
+    cancelling a deploy half-way."""
     problems = []
     run_group = (deploy.get("concurrency") or {}).get("group")
     if (deploy.get("concurrency") or {}).get("cancel-in-progress") is not False:
@@ -230,8 +267,13 @@ def concurrency(deploy: dict) -> list[str]:
         if group == run_group:
             problems.append(f"{job_id}: job group equals the workflow's group: the job would wait for its own run")
         groups[job_id] = group
-    if len(set(groups.values())) != len(groups):
-        problems.append(f"deploy jobs share a concurrency group: {groups}")
+    environments = {job_id: environment_name(jobs(deploy)[job_id]) for job_id in groups}
+    for first in groups:
+        for second in groups:
+            same_environment = environments[first] == environments[second]
+            if first < second and (groups[first] == groups[second]) != same_environment:
+                problems.append(f"{first} and {second} deploy to {'one environment' if same_environment else 'two'} "
+                                f"in {'two queues' if same_environment else 'one queue'}: {groups}")
     return problems
 
 
@@ -268,7 +310,8 @@ def image_once(deploy: dict) -> list[str]:
     # IAM cannot limit which tag a role writes, so only the build environment's push
     # role writes to the repository: the dev-verified mark comes from a job in that
     # environment, after the dev deploy passed.
-    dev_deploys = [job_id for job_id, job in jobs(deploy).items() if deploys_to(job) == "dev"]
+    dev_deploys = [job_id for job_id, job in jobs(deploy).items()
+                   if deploys_to(job) == "dev" and not rehearses(job)]
     markers = []
     for job_id, job in jobs(deploy).items():
         if "ecr_image.py promote" not in runs(job):
@@ -389,6 +432,7 @@ def all_rules(workflows: dict[str, dict], texts: dict[str, str], suites: set[str
         "oidc_only": oidc_only(workflows, texts),
         "triggers": triggers(ci, deploy),
         "production_gate": production_gate(deploy),
+        "rehearsal": rehearsal(deploy),
         "deploys_need_tests": deploys_need_tests(deploy),
         "concurrency": concurrency(deploy),
         "image_once": image_once(deploy),

@@ -29,10 +29,15 @@ Gaps of moto 5.2.5 are filled here, each in a few lines:
   internet-facing ALB) stores none, where AWS defaults to "internet-facing".
 
 One behaviour of ECS that moto has no notion of is emulated for the tests that need
-it: a rollback. With MOTO_ECS_ROLLBACK_IMAGES_CONTAINING=<text> in the server's
-environment, an UpdateService to a task definition whose image contains <text>
+it: a rollback. An UpdateService to a task definition that ECS would roll back
 leaves the service on its previous task definition, as ECS does once the circuit
-breaker or a deployment alarm has rolled that deployment back.
+breaker or a deployment alarm has rolled that deployment back. Which ones, set in
+the server's environment:
+- MOTO_ECS_ROLLBACK_IMAGES_CONTAINING=<text>: those whose image contains <text>
+  (a release whose tasks fail);
+- MOTO_ECS_ROLLBACK_ERROR_RATE_ABOVE=<share>: those whose container sets
+  ECHO_ERROR_RATE above <share>, as the 5xx alarm rolls back a release whose tasks
+  answer more than that share of requests with 503 (0.05 for the alarm's 5 %).
 """
 
 import argparse
@@ -158,20 +163,30 @@ EC2ContainerServiceResponse.create_service = _create_service
 _update_service_always = EC2ContainerServiceBackend.update_service
 
 
-def _update_service_rolling_back(self: EC2ContainerServiceBackend, service_properties: dict):
+def _rolled_back_by_ecs(containers: list[dict]) -> bool:
+    """Whether ECS would roll a deployment of these containers back (the emulation)."""
     marker = os.environ.get("MOTO_ECS_ROLLBACK_IMAGES_CONTAINING")
+    threshold = os.environ.get("MOTO_ECS_ROLLBACK_ERROR_RATE_ABOVE")
+    for container in containers:
+        if marker and marker in container.get("image", ""):
+            return True
+        rates = [pair.get("value") for pair in container.get("environment") or []
+                 if pair.get("name") == "ECHO_ERROR_RATE"]
+        if threshold and any(float(rate) > float(threshold) for rate in rates):
+            return True
+    return False
+
+
+def _update_service_rolling_back(self: EC2ContainerServiceBackend, service_properties: dict):
     wanted = service_properties.get("task_definition")
     previous = None
-    if marker and wanted:
+    if wanted:
         service = self._get_service(service_properties.get("cluster", "default"),
                                     service_properties["service"].split("/")[-1])
         previous = service.task_definition
     service = _update_service_always(self, service_properties)
-    if previous is not None:
-        images = [container.get("image", "") for container in
-                  self.describe_task_definition(wanted).container_definitions]
-        if any(marker in image for image in images):
-            service.task_definition = previous  # rolled back
+    if previous is not None and _rolled_back_by_ecs(self.describe_task_definition(wanted).container_definitions):
+        service.task_definition = previous  # rolled back
     return service
 
 

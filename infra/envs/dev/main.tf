@@ -68,6 +68,7 @@ module "service" {
   autoscaling               = var.autoscaling
   wait_for_steady_state     = var.wait_for_steady_state
   deployment_alarm_rollback = var.deployment_alarm_rollback
+  fault_injection           = var.fault_injection
 
   deletion_protection = var.deletion_protection
   domain_name         = var.domain_name

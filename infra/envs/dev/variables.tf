@@ -24,6 +24,23 @@ variable "deployment_alarm_rollback" {
   default     = true
 }
 
+variable "fault_injection" {
+  description = "A rehearsal, in dev only: faults every task injects on purpose (the service module's fault_injection: error_rate, delay_seconds, ready_after_seconds, unhealthy_after_seconds). Set by a rehearsal (pipeline/deploy.py --rehearse-rollback passes -var fault_injection={error_rate=...}), never committed; prod refuses any."
+  type = object({
+    error_rate              = optional(number)
+    delay_seconds           = optional(number)
+    ready_after_seconds     = optional(number)
+    unhealthy_after_seconds = optional(number)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = var.environment != "prod" || alltrue([for value in values(var.fault_injection) : value == null])
+    error_message = "fault_injection is for rehearsals in dev: prod never runs a release that fails on purpose."
+  }
+}
+
 ################################################################################
 # What an environment decides (terraform.tfvars)
 ################################################################################

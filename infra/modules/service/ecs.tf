@@ -37,16 +37,33 @@ resource "aws_ecs_cluster_capacity_providers" "this" {
 }
 
 locals {
+  # Faults injected on purpose (a rehearsal, var.fault_injection): only those set,
+  # so that without any the task definition is what it always was.
+  fault_environment = {
+    for name, value in {
+      ECHO_ERROR_RATE      = var.fault_injection.error_rate == null ? null : tostring(var.fault_injection.error_rate)
+      ECHO_DELAY           = var.fault_injection.delay_seconds == null ? null : "${var.fault_injection.delay_seconds}s"
+      ECHO_READY_AFTER     = var.fault_injection.ready_after_seconds == null ? null : "${var.fault_injection.ready_after_seconds}s"
+      ECHO_UNHEALTHY_AFTER = var.fault_injection.unhealthy_after_seconds == null ? null : "${var.fault_injection.unhealthy_after_seconds}s"
+    } : name => value if value != null
+  }
+
   # Settings of the server, as its ECHO_* environment variables (a map, so the
   # JSON keeps one stable order and plans show no false changes).
-  server_environment = {
+  server_environment = merge({
     ECHO_TEXT             = var.echo_text
     ECHO_LISTEN           = ":${var.container_port}"
     ECHO_LOG_FORMAT       = "json"
     ECHO_IDLE_TIMEOUT     = "${var.server_idle_timeout_seconds}s"
     ECHO_SHUTDOWN_DELAY   = "${var.shutdown_delay_seconds}s"
     ECHO_SHUTDOWN_TIMEOUT = "${var.shutdown_timeout_seconds}s"
-  }
+    # X-Served-By on every answer and served_by in the log: the task, its zone and
+    # its revision, read once at start from the task metadata endpoint v4, which ECS
+    # gives every container. Reading it takes no permission (the task role stays
+    # empty) and no rule (security groups do not filter the endpoint, 169.254.170.2),
+    # so the watch of a rollout names the tasks that answered.
+    ECHO_SERVED_BY = "true"
+  }, local.fault_environment)
 
   container_definition = {
     name      = local.container_name

@@ -107,3 +107,8 @@ output "key_policy_principals" {
   description = "The roles the key policy names, by statement (the environment's deploy and plan roles)."
   value       = { for statement in data.aws_iam_policy_document.key.statement : statement.sid => flatten([for principal in statement.principals : principal.identifiers]) if contains(["DeployRoleManagesThisKey", "PlanRoleReadsThisKey"], statement.sid) }
 }
+
+output "server_environment" {
+  description = "The server's settings in the task definition, as its ECHO_* environment variables (faults injected for a rehearsal included)."
+  value       = local.server_environment
+}

@@ -160,6 +160,38 @@ variable "shutdown_timeout_seconds" {
   }
 }
 
+variable "fault_injection" {
+  description = "Faults every task injects on purpose, to rehearse what the load balancer and ECS do about them: error_rate (ECHO_ERROR_RATE, the share of answers that get 503), delay_seconds (ECHO_DELAY), ready_after_seconds (ECHO_READY_AFTER), unhealthy_after_seconds (ECHO_UNHEALTHY_AFTER). None by default; the environment roots refuse any in prod."
+  type = object({
+    error_rate              = optional(number)
+    delay_seconds           = optional(number)
+    ready_after_seconds     = optional(number)
+    unhealthy_after_seconds = optional(number)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = var.fault_injection.error_rate == null || (try(var.fault_injection.error_rate >= 0 && var.fault_injection.error_rate <= 1, false))
+    error_message = "fault_injection.error_rate must be a share from 0 to 1 (0.5 fails every second answer)."
+  }
+
+  validation {
+    condition     = alltrue([for seconds in [var.fault_injection.delay_seconds, var.fault_injection.ready_after_seconds, var.fault_injection.unhealthy_after_seconds] : seconds == null || try(seconds >= 0, false)])
+    error_message = "fault_injection's delay_seconds, ready_after_seconds and unhealthy_after_seconds must not be negative."
+  }
+
+  validation {
+    condition     = var.fault_injection.ready_after_seconds == null || var.fault_injection.unhealthy_after_seconds == null || try(var.fault_injection.ready_after_seconds < var.fault_injection.unhealthy_after_seconds, false)
+    error_message = "fault_injection.ready_after_seconds must be shorter than unhealthy_after_seconds, or /health never answers 200 (the server refuses to start so)."
+  }
+
+  validation {
+    condition     = var.fault_injection.ready_after_seconds == null || try(var.fault_injection.ready_after_seconds < var.health_check_grace_period_seconds, false)
+    error_message = "fault_injection.ready_after_seconds must be shorter than health_check_grace_period_seconds, or ECS replaces every new task before it is ever ready."
+  }
+}
+
 ################################################################################
 # Load balancer
 ################################################################################

@@ -41,6 +41,25 @@ run "dev_shape" {
   }
 }
 
+run "dev_names_its_replicas_and_injects_no_fault" {
+  command = plan
+  assert {
+    condition     = { for name, value in module.service.server_environment : name => value if !contains(["ECHO_TEXT", "ECHO_LISTEN", "ECHO_LOG_FORMAT", "ECHO_IDLE_TIMEOUT", "ECHO_SHUTDOWN_DELAY", "ECHO_SHUTDOWN_TIMEOUT"], name) } == { ECHO_SERVED_BY = "true" }
+    error_message = "dev's tasks name themselves in X-Served-By (-served-by), and a deploy injects no fault."
+  }
+}
+
+run "dev_takes_a_rehearsal_fault" {
+  command = plan
+  variables {
+    fault_injection = { error_rate = 0.5 }
+  }
+  assert {
+    condition     = module.service.server_environment["ECHO_ERROR_RATE"] == "0.5" && module.service.server_environment["ECHO_SERVED_BY"] == "true"
+    error_message = "A rehearsal in dev deploys tasks that answer 5xx on purpose (ECHO_ERROR_RATE)."
+  }
+}
+
 run "dev_roles_carry_the_boundary_and_run_the_key" {
   command = plan
   assert {

@@ -32,6 +32,22 @@ run "prod_shape" {
   }
 }
 
+run "prod_names_its_replicas_and_injects_no_fault" {
+  command = plan
+  assert {
+    condition     = { for name, value in module.service.server_environment : name => value if !contains(["ECHO_TEXT", "ECHO_LISTEN", "ECHO_LOG_FORMAT", "ECHO_IDLE_TIMEOUT", "ECHO_SHUTDOWN_DELAY", "ECHO_SHUTDOWN_TIMEOUT"], name) } == { ECHO_SERVED_BY = "true" }
+    error_message = "prod's tasks name themselves in X-Served-By (-served-by), and inject no fault."
+  }
+}
+
+run "prod_refuses_a_rehearsal_fault" {
+  command = plan
+  variables {
+    fault_injection = { error_rate = 0.5 }
+  }
+  expect_failures = [var.fault_injection]
+}
+
 run "prod_roles_carry_the_boundary_and_run_the_key" {
   command = plan
   assert {

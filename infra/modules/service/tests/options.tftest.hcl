@@ -1,5 +1,5 @@
 # The module's switches beyond the defaults: Graviton, Fargate Spot, target
-# tracking, no access logs, images outside ECR.
+# tracking, no access logs, images outside ECR, faults injected for a rehearsal.
 
 mock_provider "aws" {
   source = "../../tests/mocks"
@@ -160,5 +160,47 @@ run "drain_settings_follow_variables" {
   assert {
     condition     = jsondecode(aws_ecs_task_definition.this.container_definitions)[0].stopTimeout == 55
     error_message = "stopTimeout follows delay + timeout + 5."
+  }
+}
+
+run "fault_injection_sets_the_server_faults" {
+  command = plan
+  variables {
+    fault_injection = {
+      error_rate              = 0.5
+      delay_seconds           = 2
+      ready_after_seconds     = 5
+      unhealthy_after_seconds = 600
+    }
+  }
+  assert {
+    condition = {
+      for pair in jsondecode(aws_ecs_task_definition.this.container_definitions)[0].environment : pair.name => pair.value
+      if contains(["ECHO_ERROR_RATE", "ECHO_DELAY", "ECHO_READY_AFTER", "ECHO_UNHEALTHY_AFTER"], pair.name)
+      } == {
+      ECHO_ERROR_RATE      = "0.5"
+      ECHO_DELAY           = "2s"
+      ECHO_READY_AFTER     = "5s"
+      ECHO_UNHEALTHY_AFTER = "600s"
+    }
+    error_message = "Each fault set becomes the server's ECHO_* variable."
+  }
+}
+
+run "one_fault_sets_one_variable" {
+  command = plan
+  variables {
+    fault_injection = { error_rate = 1 }
+  }
+  assert {
+    condition = [
+      for pair in jsondecode(aws_ecs_task_definition.this.container_definitions)[0].environment : "${pair.name}=${pair.value}"
+      if contains(["ECHO_ERROR_RATE", "ECHO_DELAY", "ECHO_READY_AFTER", "ECHO_UNHEALTHY_AFTER"], pair.name)
+    ] == ["ECHO_ERROR_RATE=1"]
+    error_message = "Only the faults set reach the task definition."
+  }
+  assert {
+    condition     = contains(jsondecode(aws_ecs_task_definition.this.container_definitions)[0].environment, { name = "ECHO_SERVED_BY", value = "true" })
+    error_message = "A rehearsal keeps the rest of the settings."
   }
 }

@@ -172,8 +172,9 @@ run "task_definition" {
       ECHO_IDLE_TIMEOUT     = "75s"
       ECHO_SHUTDOWN_DELAY   = "10s"
       ECHO_SHUTDOWN_TIMEOUT = "10s"
+      ECHO_SERVED_BY        = "true"
     }
-    error_message = "The server is configured through exactly these ECHO_* variables."
+    error_message = "The server is configured through exactly these ECHO_* variables: -served-by on, no fault injected."
   }
   assert {
     condition     = jsondecode(aws_ecs_task_definition.this.container_definitions)[0].healthCheck.command == ["CMD", "/http-echo", "-healthcheck"]

@@ -257,3 +257,38 @@ run "rejects_empty_echo_text" {
   }
   expect_failures = [var.echo_text]
 }
+
+run "rejects_error_rate_above_one" {
+  command = plan
+  variables {
+    fault_injection = { error_rate = 1.5 }
+  }
+  expect_failures = [var.fault_injection]
+}
+
+run "rejects_negative_delay" {
+  command = plan
+  variables {
+    fault_injection = { delay_seconds = -1 }
+  }
+  expect_failures = [var.fault_injection]
+}
+
+run "rejects_ready_after_not_before_unhealthy_after" {
+  command = plan
+  variables {
+    fault_injection = {
+      ready_after_seconds     = 20
+      unhealthy_after_seconds = 20
+    }
+  }
+  expect_failures = [var.fault_injection]
+}
+
+run "rejects_ready_after_beyond_the_grace_period" {
+  command = plan
+  variables {
+    fault_injection = { ready_after_seconds = 30 }
+  }
+  expect_failures = [var.fault_injection]
+}

@@ -1,13 +1,16 @@
 //! Accepting connections, the connection cap, and the shutdown sequence.
 
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
+use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
 
 use crate::config::Config;
@@ -162,33 +165,65 @@ async fn serve_tls(
     remote: SocketAddr,
     shared: Arc<Shared>,
 ) {
+    // A task is as large as its largest step, and an idle HTTPS connection
+    // keeps its task: the handshake, large and brief, runs boxed, and its TLS
+    // stream is moved into what serves the connection in a scope of its own,
+    // so that no binding of it stays beside that in the task.
+    let mut protocol = {
+        let handshaken = Box::pin(handshake(acceptor, stream, remote, &shared)).await;
+        let Some(stream) = handshaken else {
+            return;
+        };
+        if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
+            // Boxed too: an HTTP/2 connection's state is several KiB.
+            Protocol::Http2(Box::pin(h2::serve(stream, remote, shared)))
+        } else {
+            Protocol::Http1(http1::Connection::new(stream, remote, shared))
+        }
+    };
+    match &mut protocol {
+        Protocol::Http2(connection) => connection.as_mut().await,
+        Protocol::Http1(connection) => connection.run().await,
+    }
+}
+
+/// What a TLS connection speaks, by ALPN.
+// The HTTP/1 connection is kept inline on purpose: it is what an idle HTTPS
+// connection's task holds, and boxing it would add an allocation beside it.
+#[allow(clippy::large_enum_variant)]
+enum Protocol {
+    Http2(Pin<Box<dyn Future<Output = ()> + Send>>),
+    Http1(http1::Connection<TlsStream<TcpStream>>),
+}
+
+/// The TLS handshake, within `-header-read-timeout`; None when it failed, or
+/// when the client spoke plain HTTP and was told so.
+async fn handshake(
+    acceptor: TlsAcceptor,
+    mut stream: TcpStream,
+    remote: SocketAddr,
+    shared: &Arc<Shared>,
+) -> Option<TlsStream<TcpStream>> {
     // A client that never finishes the handshake is a slow client like any other.
     let deadline = tokio::time::Instant::now() + shared.limits.header_read_timeout;
-    let mut stream = stream;
     let mut first = [0u8; tls::RECORD_HEADER_LEN];
     let Ok(Ok(seen)) = tokio::time::timeout_at(deadline, read_up_to(&mut stream, &mut first)).await
     else {
-        return;
+        return None;
     };
     let first = &first[..seen];
     if tls::looks_like_plain_http(first) {
         // As Go does: say so in plain HTTP, rather than with a TLS alert.
         let reply = shared.app.refusal(400, PLAIN_HTTP_ON_TLS_PORT.to_owned());
         let head_only = http1::is_head(first);
-        return http1::refuse(stream, remote, shared, &reply, head_only).await;
+        http1::refuse(stream, remote, Arc::clone(shared), &reply, head_only).await;
+        return None;
     }
     // rustls reads what was already taken off the socket before the rest.
     let accept = acceptor.accept_with(stream, |session| {
         let _ = session.read_tls(&mut &first[..]);
     });
-    let Ok(Ok(stream)) = tokio::time::timeout_at(deadline, accept).await else {
-        return;
-    };
-    if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
-        h2::serve(stream, remote, shared).await;
-    } else {
-        http1::serve(stream, remote, shared).await;
-    }
+    tokio::time::timeout_at(deadline, accept).await.ok()?.ok()
 }
 
 /// What Go's server answers to plain HTTP on its TLS port.

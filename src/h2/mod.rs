@@ -80,18 +80,21 @@ where
         supervisor.goodbye = Some(Instant::now());
     }
 
-    // The handshake: our SETTINGS out, the client's preface in.
-    let mut handshake = builder.handshake::<_, Bytes>(io);
-    let handshaken = poll_fn(|cx| {
-        if let Poll::Ready(result) = Pin::new(&mut handshake).poll(cx) {
-            return Poll::Ready(result.ok());
-        }
-        match supervisor.poll::<S>(cx, None) {
-            Poll::Ready(()) => Poll::Ready(None),
-            Poll::Pending => Poll::Pending,
-        }
-    })
-    .await;
+    // The handshake: our SETTINGS out, the client's preface in. Its future is
+    // gone once it completes, so that the connection does not sit beside it.
+    let handshaken = {
+        let mut handshake = builder.handshake::<_, Bytes>(io);
+        poll_fn(|cx| {
+            if let Poll::Ready(result) = Pin::new(&mut handshake).poll(cx) {
+                return Poll::Ready(result.ok());
+            }
+            match supervisor.poll::<S>(cx, None) {
+                Poll::Ready(()) => Poll::Ready(None),
+                Poll::Pending => Poll::Pending,
+            }
+        })
+        .await
+    };
     let Some(mut connection) = handshaken else {
         return;
     };

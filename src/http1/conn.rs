@@ -72,12 +72,6 @@ thread_local! {
     });
 }
 
-/// Serves HTTP/1 on `io` until the client leaves, a timeout fires, or the drain
-/// closes the connection.
-pub async fn serve<S: Transport>(io: S, remote: SocketAddr, shared: Arc<Shared>) {
-    Connection::new(io, remote, shared).run().await;
-}
-
 /// Answers `reply` on a connection that cannot be read as HTTP/1 at all (plain
 /// HTTP sent to the TLS port), then closes it as every refusal does: the answer,
 /// our FIN, then what the client still sends is read and dropped for a while, so

@@ -16,5 +16,5 @@ mod host;
 mod request;
 mod response;
 
-pub use conn::{refuse, serve, ConnectionTask, Transport};
+pub use conn::{refuse, Connection, ConnectionTask, Transport};
 pub(crate) use request::{is_head, percent_decode, MALFORMED_PERCENT_ENCODING};

@@ -159,7 +159,7 @@ def test_a_rehearsal_on_push_is_caught(workflows):
 
 def test_a_rehearsal_that_marks_its_image_is_caught(workflows):
     def change(w):
-        promote = step_running(job(w, "deploy.yml", "deploy-dev"), "ecr_image.py promote")
+        promote = step_running(job(w, "deploy.yml", "mark-verified"), "ecr_image.py promote")
         job(w, "deploy.yml", "rehearse-rollback-dev")["steps"].append(copy.deepcopy(promote))
     assert any("marks an image after a rehearsal" in p for p in rehearsal_problems(workflows, change))
 

@@ -278,7 +278,6 @@ mod tests {
 
     const H2LOAD: &str = "\
 starting benchmark...
-Main benchmark duration is over for thread #0. Stopping all clients.
 
 finished in 5.00s, 62345.60 req/s, 3.12MB/s
 requests: 311728 total, 311730 started, 311728 done, 311720 succeeded, 8 failed, 3 errored, 2 timeout

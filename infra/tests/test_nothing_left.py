@@ -226,6 +226,7 @@ LOOKUPS = {
     "aws_sns_topic": [topics], "aws_sns_topic_policy": [topics], "aws_sns_topic_subscription": [subscriptions],
     "aws_kms_key": [kms_keys], "aws_kms_alias": [kms_aliases],
     "aws_iam_role": [roles], "aws_iam_role_policy": [roles], "aws_iam_policy": [managed_policies],
+    "aws_iam_role_policy_attachment": [roles, managed_policies],
     "aws_iam_openid_connect_provider": [oidc_providers],
     "aws_s3_bucket": [buckets], "aws_s3_bucket_versioning": [buckets], "aws_s3_bucket_policy": [buckets],
     "aws_s3_bucket_lifecycle_configuration": [buckets], "aws_s3_bucket_ownership_controls": [buckets],

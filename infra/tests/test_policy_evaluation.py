@@ -7,7 +7,9 @@ prod apart), and evaluated with principalmapper's policy simulator (iam_policies
   (a) no deploy role has a path to more rights: it cannot create a role without the
       environment's boundary, attach a policy, write a policy into or change the
       trust of a role outside its boundary, remove a boundary, change the boundary
-      or itself, assume another role, or pass a role that escapes the boundary;
+      or itself, change, delete, detach or hand out the managed policies that hold
+      its own permissions, assume another role, or pass a role that escapes the
+      boundary;
   (b) each environment's deploy role is denied every destructive action on every
       resource of the other environment, listed by resource type from moto;
   (c) every trust policy admits only its intended principal: the GitHub roles one
@@ -94,6 +96,57 @@ def test_a_deploy_role_cannot_widen_any_existing_role(policies, deploy_roles, en
         escapes += [(action, managed, {}, None) for action in (
             "iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion")]
     assert denied_all(role, escapes) == []
+
+
+POLICY_WRITES = ("iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicyVersion",
+                 "iam:DeletePolicy", "iam:TagPolicy", "iam:UntagPolicy")
+
+
+def deployment_policies(policies, env) -> dict[str, list[str]]:
+    """The managed policies each deployment role of `env` holds, by role name."""
+    return {name: sorted(key for key in policies.roles[name].policies if key.startswith("arn:"))
+            for name in (f"http-echo-{kind}-{env}" for kind in ("deploy", "plan", "promotion-reader"))
+            if name in policies.roles}
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_a_deploy_role_cannot_change_the_policies_it_holds(policies, deploy_roles, env):
+    """The deploy role's permissions are managed policies attached to it (IAM's inline
+    quota is too small for them). Editing one of them, a new default version, is the
+    classic way out, as are deleting or detaching the one that holds the denies, or
+    attaching one to a role that could then use it: all are denied, and by an
+    explicit deny, so that an Allow added to any of its policies later (here: iam:* on
+    everything) changes nothing."""
+    role = deploy_roles[env]
+    held = deployment_policies(policies, env)
+    own = held[role.name]
+    assert len(own) >= 2, f"{role.name} holds {own}: its permissions are expected as managed policies"
+    assert all(f":policy/{role.name}-" in arn for arn in own), own
+    assert not [key for key in role.policies if not key.startswith("arn:")], "the deploy role keeps an inline policy"
+    boundary = {"iam:PermissionsBoundary": boundary_arn(env)}
+    checks = []
+    for holder, arns in held.items():
+        holder_arn = f"arn:aws:iam::{ACCOUNT}:role/{holder}"
+        for arn in arns:
+            checks += [(action, arn, {}, None) for action in POLICY_WRITES]
+            checks += [
+                ("iam:DetachRolePolicy", holder_arn, {"iam:PolicyARN": arn}, None),
+                # Onto a role it may manage, even one it made under the boundary.
+                ("iam:AttachRolePolicy", f"arn:aws:iam::{ACCOUNT}:role/{prefix(env)}-anything",
+                 {"iam:PolicyARN": arn, **boundary}, None),
+                ("iam:AttachRolePolicy", holder_arn, {"iam:PolicyARN": arn}, None),
+            ]
+    checks.append(("iam:AttachRolePolicy", f"arn:aws:iam::{ACCOUNT}:role/{prefix(env)}-anything",
+                   {"iam:PolicyARN": boundary_arn(env), **boundary}, None))
+    # A policy of the deploy role's own name that does not exist yet: it may not make one.
+    checks.append(("iam:CreatePolicy", f"arn:aws:iam::{ACCOUNT}:policy/{role.name}-more", {}, None))
+    assert denied_all(role, checks) == []
+
+    everything = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:*", "Resource": "*"}]}
+    widened = Role(role.name, role.arn, role.trust, {**role.policies, "iam-everything": everything})
+    assert denied_all(widened, checks) == [], "the explicit denies must hold whatever is allowed"
+    # The probe is real: it does widen the role where no guardrail stands.
+    assert allowed(widened, "iam:CreatePolicyVersion", f"arn:aws:iam::{ACCOUNT}:policy/someone-elses")
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -282,6 +335,10 @@ def other_environment_checks(aws, policies, outputs, env):
             add("iam role", ["iam:PassRole"], role.arn, {"iam:PassedToService": "ecs-tasks.amazonaws.com"})
     add("permissions boundary", ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:SetDefaultPolicyVersion"],
         boundary_arn(env))
+    for arns in deployment_policies(policies, env).values():
+        for arn in arns:
+            add("deployment policy", ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:SetDefaultPolicyVersion"],
+                arn)
     return checks
 
 
@@ -294,7 +351,8 @@ def test_b_a_deploy_role_cannot_change_the_other_environment(aws, policies, outp
     assert {"vpc", "subnet", "route-table", "network-acl", "security-group", "internet-gateway", "natgateway",
             "elastic-ip", "vpc-flow-log", "ecs cluster", "ecs service", "ecs task definition", "load balancer", "listener",
             "target group", "scalable target", "kms key", "log group", "alarm", "dashboard", "sns topic",
-            "event rule", "s3 bucket", "terraform state", "iam role", "permissions boundary"} <= kinds
+            "event rule", "s3 bucket", "terraform state", "iam role", "permissions boundary",
+            "deployment policy"} <= kinds
     # The defaults AWS makes untagged with the VPC are among them.
     untagged = {kind for kind, action, arn, context, resource_policy in checks
                 if kind in EC2_DESTRUCTIVE and "aws:ResourceTag/Environment" not in context}

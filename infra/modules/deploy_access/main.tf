@@ -22,14 +22,14 @@ locals {
   partition  = data.aws_partition.current.partition
   region     = data.aws_region.current.name
 
-  prefix       = module.names.resource_prefix
-  iam_arn      = "arn:${local.partition}:iam::${local.account_id}"
-  boundary_arn = "${local.iam_arn}:policy/${module.names.permissions_boundary}"
-  own_role_arns = [
-    "${local.iam_arn}:role/${module.names.deploy_role}",
-    "${local.iam_arn}:role/${module.names.plan_role}",
-    "${local.iam_arn}:role/${module.names.promotion_reader_role}",
-  ]
+  prefix        = module.names.resource_prefix
+  iam_arn       = "arn:${local.partition}:iam::${local.account_id}"
+  boundary_arn  = "${local.iam_arn}:policy/${module.names.permissions_boundary}"
+  own_roles     = [module.names.deploy_role, module.names.plan_role, module.names.promotion_reader_role]
+  own_role_arns = [for role in local.own_roles : "${local.iam_arn}:role/${role}"]
+  # The managed policies a deployment role holds are named "<role>-<purpose>"
+  # (modules/github_oidc).
+  own_policy_arns  = [for role in local.own_roles : "${local.iam_arn}:policy/${role}-*"]
   state_bucket_arn = "arn:${local.partition}:s3:::${var.state_bucket_name}"
 
   roles = merge(
@@ -38,7 +38,34 @@ locals {
         github_environment = var.deploy.github_environment
         branch             = var.deploy.branch
         description        = "GitHub Actions applies ${local.prefix} with this role"
-        policy_json        = data.aws_iam_policy_document.deploy.json
+        # Too much for IAM's inline quota of a role: one managed policy per purpose
+        # (policies.tf).
+        managed_policies = {
+          state-and-reads = {
+            description = "${local.prefix} deploy role: its Terraform state, image digests and the metadata a refresh reads"
+            policy_json = data.aws_iam_policy_document.deploy_state_and_reads.json
+          }
+          service = {
+            description = "${local.prefix} deploy role: the ECS cluster, service and task definitions, and their auto scaling"
+            policy_json = data.aws_iam_policy_document.deploy_service.json
+          }
+          load-balancing = {
+            description = "${local.prefix} deploy role: the load balancer, its certificate and DNS records"
+            policy_json = data.aws_iam_policy_document.deploy_load_balancing.json
+          }
+          network = {
+            description = "${local.prefix} deploy role: the VPC and everything in it"
+            policy_json = data.aws_iam_policy_document.deploy_network.json
+          }
+          observability = {
+            description = "${local.prefix} deploy role: logs, alarms, dashboard, alerts, access-log bucket and the key"
+            policy_json = data.aws_iam_policy_document.deploy_observability.json
+          }
+          iam = {
+            description = "${local.prefix} deploy role: roles under the boundary, and the guardrails"
+            policy_json = data.aws_iam_policy_document.deploy_iam.json
+          }
+        }
       }
       (module.names.plan_role) = {
         github_environment = var.plan.github_environment

@@ -16,7 +16,8 @@
 #     (modules/service), not through a wildcard here.
 # IAM is held to roles under the environment's permissions boundary, so nothing
 # the role creates or passes can do more than write the environment's logs and
-# pull its image. The boundary, the role itself and its siblings are out of reach.
+# pull its image. The boundary, the role itself, its siblings and the managed
+# policies they hold are out of reach.
 
 locals {
   tag = "Environment"
@@ -161,10 +162,15 @@ locals {
 # Deploy role
 ################################################################################
 
-data "aws_iam_policy_document" "deploy" {
-  #checkov:skip=CKV_AWS_111:Writes on "*" are creations that have no ARN before the call (EC2, Application Auto Scaling, ACM, KMS keys, task definitions), each bound to this environment by aws:RequestTag and the absence of aws:ResourceTag, or changes bound by aws:ResourceTag; the policy evaluation test in infra/tests proves another environment's resources are out of reach.
-  #checkov:skip=CKV_AWS_356:Same reason as CKV_AWS_111: "*" appears only where the action has no resource-level permission or the resource does not exist yet, always under a tag condition or for metadata reads.
-  #checkov:skip=CKV_AWS_109:Permissions management is limited to roles named after the environment and created under its permissions boundary; the boundary and the deployment roles themselves are denied (statement NeverTouchTheGuardrails).
+# The deploy role's statements are customer managed policies, one per purpose
+# (main.tf attaches them through modules/github_oidc): together they are about
+# 13,000 characters, more than IAM takes in a role's inline policies (10,240),
+# while each purpose stays well under the 6,144 of a managed policy. The deploy
+# role can change none of them (NeverTouchTheGuardrails, NeverAttachTheGuardrails).
+
+# Its Terraform state, the image digests, and the metadata a refresh reads.
+data "aws_iam_policy_document" "deploy_state_and_reads" {
+  #checkov:skip=CKV_AWS_356:ecr:GetAuthorizationToken and the Describe and List calls of a refresh have no resource-level permissions; the reads are metadata only, in this region.
 
   statement {
     sid       = "StateListBucket"
@@ -202,6 +208,12 @@ data "aws_iam_policy_document" "deploy" {
       values   = [local.region]
     }
   }
+}
+
+# The ECS cluster, service and task definitions, and the service's auto scaling.
+data "aws_iam_policy_document" "deploy_service" {
+  #checkov:skip=CKV_AWS_111:Writes on "*" are creations that have no ARN before the call (task definitions, Application Auto Scaling targets), each bound to this environment by aws:RequestTag and the absence of aws:ResourceTag, or changes bound by aws:ResourceTag; the policy evaluation test in infra/tests proves another environment's resources are out of reach.
+  #checkov:skip=CKV_AWS_356:Same reason as CKV_AWS_111: "*" appears only where the action has no resource-level permission or the resource does not exist yet, always under a tag condition.
 
   statement {
     sid = "EcsOwnClusterAndService"
@@ -237,6 +249,48 @@ data "aws_iam_policy_document" "deploy" {
   }
 
   statement {
+    sid = "AutoScalingRegisterForThisEnvironment"
+    actions = [
+      "application-autoscaling:RegisterScalableTarget",
+      "application-autoscaling:TagResource",
+    ]
+    resources = ["*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/${local.tag}"
+      values   = [var.environment]
+    }
+    condition {
+      test     = "Null"
+      variable = "aws:ResourceTag/${local.tag}"
+      values   = ["true"]
+    }
+  }
+
+  statement {
+    sid = "AutoScalingChangeOwn"
+    actions = [
+      "application-autoscaling:DeleteScalingPolicy",
+      "application-autoscaling:DeregisterScalableTarget",
+      "application-autoscaling:PutScalingPolicy",
+      "application-autoscaling:RegisterScalableTarget",
+      "application-autoscaling:UntagResource",
+    ]
+    resources = ["*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/${local.tag}"
+      values   = [var.environment]
+    }
+  }
+}
+
+# The load balancer, its certificate and, with a domain, its DNS records.
+data "aws_iam_policy_document" "deploy_load_balancing" {
+  #checkov:skip=CKV_AWS_111:Writes on "*" are creations that have no ARN before the call (ACM certificates), each bound to this environment by aws:RequestTag and the absence of aws:ResourceTag, or changes bound by aws:ResourceTag; the policy evaluation test in infra/tests proves another environment's resources are out of reach.
+  #checkov:skip=CKV_AWS_356:Same reason as CKV_AWS_111: "*" appears only where the action has no resource-level permission or the resource does not exist yet, always under a tag condition.
+
+  statement {
     sid = "LoadBalancerOwn"
     actions = [
       "elasticloadbalancing:AddListenerCertificates",
@@ -264,6 +318,57 @@ data "aws_iam_policy_document" "deploy" {
       "${local.elb_arn}:targetgroup/${local.prefix}-*/*",
     ]
   }
+
+  statement {
+    sid       = "CertificateForThisEnvironment"
+    actions   = ["acm:RequestCertificate", "acm:AddTagsToCertificate"]
+    resources = ["*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/${local.tag}"
+      values   = [var.environment]
+    }
+    condition {
+      test     = "Null"
+      variable = "aws:ResourceTag/${local.tag}"
+      values   = ["true"]
+    }
+  }
+
+  statement {
+    sid       = "CertificateChangeOwn"
+    actions   = ["acm:DeleteCertificate", "acm:RemoveTagsFromCertificate"]
+    resources = ["*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/${local.tag}"
+      values   = [var.environment]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(var.route53_zone_ids) > 0 ? [1] : []
+    content {
+      sid       = "DnsRecordsInTheEnvironmentsZones"
+      actions   = ["route53:ChangeResourceRecordSets", "route53:GetHostedZone", "route53:ListResourceRecordSets", "route53:ListTagsForResource"]
+      resources = [for zone in var.route53_zone_ids : "arn:${local.partition}:route53:::hostedzone/${zone}"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(var.route53_zone_ids) > 0 ? [1] : []
+    content {
+      sid       = "DnsChanges"
+      actions   = ["route53:GetChange"]
+      resources = ["arn:${local.partition}:route53:::change/*"]
+    }
+  }
+}
+
+# The VPC and everything in it, tagged with the environment.
+data "aws_iam_policy_document" "deploy_network" {
+  #checkov:skip=CKV_AWS_111:Writes on "*" are creations that have no ARN before the call (EC2), each bound to this environment by aws:RequestTag and the absence of aws:ResourceTag, or changes bound by aws:ResourceTag; the policy evaluation test in infra/tests proves another environment's resources are out of reach.
+  #checkov:skip=CKV_AWS_356:Same reason as CKV_AWS_111: "*" appears only where the action has no resource-level permission or the resource does not exist yet, always under a tag condition.
 
   # A creation is allowed on the resource it makes, never on an untagged one that
   # exists: each statement names only the type its actions create, and the
@@ -332,69 +437,13 @@ data "aws_iam_policy_document" "deploy" {
       values   = [local.tag]
     }
   }
+}
 
-  statement {
-    sid = "AutoScalingRegisterForThisEnvironment"
-    actions = [
-      "application-autoscaling:RegisterScalableTarget",
-      "application-autoscaling:TagResource",
-    ]
-    resources = ["*"]
-    condition {
-      test     = "StringEquals"
-      variable = "aws:RequestTag/${local.tag}"
-      values   = [var.environment]
-    }
-    condition {
-      test     = "Null"
-      variable = "aws:ResourceTag/${local.tag}"
-      values   = ["true"]
-    }
-  }
-
-  statement {
-    sid = "AutoScalingChangeOwn"
-    actions = [
-      "application-autoscaling:DeleteScalingPolicy",
-      "application-autoscaling:DeregisterScalableTarget",
-      "application-autoscaling:PutScalingPolicy",
-      "application-autoscaling:RegisterScalableTarget",
-      "application-autoscaling:UntagResource",
-    ]
-    resources = ["*"]
-    condition {
-      test     = "StringEquals"
-      variable = "aws:ResourceTag/${local.tag}"
-      values   = [var.environment]
-    }
-  }
-
-  statement {
-    sid       = "CertificateForThisEnvironment"
-    actions   = ["acm:RequestCertificate", "acm:AddTagsToCertificate"]
-    resources = ["*"]
-    condition {
-      test     = "StringEquals"
-      variable = "aws:RequestTag/${local.tag}"
-      values   = [var.environment]
-    }
-    condition {
-      test     = "Null"
-      variable = "aws:ResourceTag/${local.tag}"
-      values   = ["true"]
-    }
-  }
-
-  statement {
-    sid       = "CertificateChangeOwn"
-    actions   = ["acm:DeleteCertificate", "acm:RemoveTagsFromCertificate"]
-    resources = ["*"]
-    condition {
-      test     = "StringEquals"
-      variable = "aws:ResourceTag/${local.tag}"
-      values   = [var.environment]
-    }
-  }
+# Log groups, alarms and dashboard, the alerts topic and its event rule, the
+# load balancer's access-log bucket, and the environment's KMS key.
+data "aws_iam_policy_document" "deploy_observability" {
+  #checkov:skip=CKV_AWS_111:Writes on "*" are creations that have no ARN before the call (KMS keys), each bound to this environment by aws:RequestTag and the absence of aws:ResourceTag, or changes bound by aws:ResourceTag; the policy evaluation test in infra/tests proves another environment's resources are out of reach.
+  #checkov:skip=CKV_AWS_356:Same reason as CKV_AWS_111: "*" appears only where the action has no resource-level permission or the resource does not exist yet, always under a tag condition.
 
   statement {
     sid = "LogsOwnGroups"
@@ -522,6 +571,11 @@ data "aws_iam_policy_document" "deploy" {
     actions   = ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"]
     resources = ["arn:${local.partition}:kms:${local.region}:${local.account_id}:alias/${local.prefix}"]
   }
+}
+
+# Roles under the boundary only, and the guardrails.
+data "aws_iam_policy_document" "deploy_iam" {
+  #checkov:skip=CKV_AWS_109:Permissions management is limited to roles named after the environment and created under its permissions boundary; the boundary, the deployment roles themselves and their policies are denied (statements NeverTouchTheGuardrails, NeverAttachTheGuardrails).
 
   statement {
     sid = "IamCreateRolesUnderTheBoundary"
@@ -602,31 +656,30 @@ data "aws_iam_policy_document" "deploy" {
     }
   }
 
-  dynamic "statement" {
-    for_each = length(var.route53_zone_ids) > 0 ? [1] : []
-    content {
-      sid       = "DnsRecordsInTheEnvironmentsZones"
-      actions   = ["route53:ChangeResourceRecordSets", "route53:GetHostedZone", "route53:ListResourceRecordSets", "route53:ListTagsForResource"]
-      resources = [for zone in var.route53_zone_ids : "arn:${local.partition}:route53:::hostedzone/${zone}"]
-    }
-  }
-
-  dynamic "statement" {
-    for_each = length(var.route53_zone_ids) > 0 ? [1] : []
-    content {
-      sid       = "DnsChanges"
-      actions   = ["route53:GetChange"]
-      resources = ["arn:${local.partition}:route53:::change/*"]
-    }
-  }
-
-  # Belt and braces over the scoping above: whatever is ever added there, the
-  # guardrails stay out of reach.
+  # Belt and braces over the scoping of every deploy policy: whatever is ever
+  # added to one, the guardrails stay out of reach. They are the boundary, the
+  # deployment roles, and the managed policies that hold the roles' permissions
+  # ("<role>-<purpose>"): a new default version of one of those, or its deletion
+  # or detachment, would rewrite what the role may do.
   statement {
     sid       = "NeverTouchTheGuardrails"
     effect    = "Deny"
     actions   = ["iam:*"]
-    resources = concat(local.own_role_arns, [local.boundary_arn])
+    resources = concat(local.own_role_arns, local.own_policy_arns, [local.boundary_arn])
+  }
+
+  # Nor may a guardrail policy be attached to a role (an attachment's resource is
+  # the role; the policy is iam:PolicyARN), whatever attachable_policy_arns says.
+  statement {
+    sid       = "NeverAttachTheGuardrails"
+    effect    = "Deny"
+    actions   = ["iam:AttachRolePolicy"]
+    resources = ["*"]
+    condition {
+      test     = "ArnLike"
+      variable = "iam:PolicyARN"
+      values   = concat(local.own_policy_arns, [local.boundary_arn])
+    }
   }
 
   statement {

@@ -12,3 +12,8 @@ output "subjects" {
   description = "The OIDC subject each role trusts, by role name."
   value       = local.subjects
 }
+
+output "managed_policy_arns" {
+  description = "ARN of each managed policy made for a role, by its name \"<role>-<purpose>\"."
+  value       = { for name, policy in aws_iam_policy.this : name => policy.arn }
+}

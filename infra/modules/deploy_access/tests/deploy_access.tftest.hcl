@@ -32,21 +32,42 @@ run "roles_and_their_job_contexts" {
   }
 }
 
+run "the_deploy_role_holds_managed_policies_by_purpose" {
+  command = plan
+  assert {
+    condition     = keys(module.github.managed_policy_arns) == ["http-echo-deploy-prod-iam", "http-echo-deploy-prod-load-balancing", "http-echo-deploy-prod-network", "http-echo-deploy-prod-observability", "http-echo-deploy-prod-service", "http-echo-deploy-prod-state-and-reads"]
+    error_message = "The deploy role's statements are six managed policies named <role>-<purpose>; the plan role keeps its inline policy."
+  }
+  assert {
+    condition     = toset([for document in [data.aws_iam_policy_document.deploy_state_and_reads, data.aws_iam_policy_document.deploy_service, data.aws_iam_policy_document.deploy_load_balancing, data.aws_iam_policy_document.deploy_network, data.aws_iam_policy_document.deploy_observability, data.aws_iam_policy_document.deploy_iam] : length(document.statement) > 0]) == toset([true])
+    error_message = "Every purpose has statements."
+  }
+}
+
 run "iam_is_held_to_the_boundary" {
   command = plan
   assert {
-    condition = one([for statement in data.aws_iam_policy_document.deploy.statement : { for condition in statement.condition : condition.variable => join(",", condition.values) } if statement.sid == "IamCreateRolesUnderTheBoundary"]) == {
+    condition = one([for statement in data.aws_iam_policy_document.deploy_iam.statement : { for condition in statement.condition : condition.variable => join(",", condition.values) } if statement.sid == "IamCreateRolesUnderTheBoundary"]) == {
       "iam:PermissionsBoundary" = "arn:aws:iam::123456789012:policy/http-echo-boundary-prod"
     }
     error_message = "Roles may be created or given inline policies only under the environment's boundary."
   }
   assert {
-    condition     = length([for statement in data.aws_iam_policy_document.deploy.statement : statement if statement.sid == "IamAttachOnlyAllowListedPolicies"]) == 0 && !contains(flatten([for statement in data.aws_iam_policy_document.deploy.statement : statement.actions if statement.effect != "Deny"]), "iam:UpdateAssumeRolePolicy")
+    condition = length([for statement in data.aws_iam_policy_document.deploy_iam.statement : statement if statement.sid == "IamAttachOnlyAllowListedPolicies"]) == 0 && !contains(flatten([
+      for document in [data.aws_iam_policy_document.deploy_state_and_reads, data.aws_iam_policy_document.deploy_service, data.aws_iam_policy_document.deploy_load_balancing, data.aws_iam_policy_document.deploy_network, data.aws_iam_policy_document.deploy_observability, data.aws_iam_policy_document.deploy_iam] :
+      [for statement in document.statement : statement.actions if statement.effect != "Deny"]
+    ]), "iam:UpdateAssumeRolePolicy")
     error_message = "Without an allow-list nothing can be attached, and no trust policy can be changed."
   }
   assert {
-    condition     = toset(one([for statement in data.aws_iam_policy_document.deploy.statement : statement.resources if statement.sid == "NeverTouchTheGuardrails"])) == toset(["arn:aws:iam::123456789012:role/http-echo-deploy-prod", "arn:aws:iam::123456789012:role/http-echo-plan-prod", "arn:aws:iam::123456789012:role/http-echo-promotion-reader-prod", "arn:aws:iam::123456789012:policy/http-echo-boundary-prod"])
-    error_message = "The deploy role can never change its own role, its siblings or the boundary."
+    condition     = toset(one([for statement in data.aws_iam_policy_document.deploy_iam.statement : statement.resources if statement.sid == "NeverTouchTheGuardrails"])) == toset(["arn:aws:iam::123456789012:role/http-echo-deploy-prod", "arn:aws:iam::123456789012:role/http-echo-plan-prod", "arn:aws:iam::123456789012:role/http-echo-promotion-reader-prod", "arn:aws:iam::123456789012:policy/http-echo-deploy-prod-*", "arn:aws:iam::123456789012:policy/http-echo-plan-prod-*", "arn:aws:iam::123456789012:policy/http-echo-promotion-reader-prod-*", "arn:aws:iam::123456789012:policy/http-echo-boundary-prod"])
+    error_message = "The deploy role can never change its own role, its siblings, the policies they hold or the boundary."
+  }
+  assert {
+    condition = one([for statement in data.aws_iam_policy_document.deploy_iam.statement : { for condition in statement.condition : "${condition.test} ${condition.variable}" => toset(condition.values) } if statement.sid == "NeverAttachTheGuardrails"]) == {
+      "ArnLike iam:PolicyARN" = toset(["arn:aws:iam::123456789012:policy/http-echo-deploy-prod-*", "arn:aws:iam::123456789012:policy/http-echo-plan-prod-*", "arn:aws:iam::123456789012:policy/http-echo-promotion-reader-prod-*", "arn:aws:iam::123456789012:policy/http-echo-boundary-prod"])
+    }
+    error_message = "No role may be given the boundary or a deployment role's policy, whatever the allow-list says."
   }
   assert {
     condition     = toset(flatten([for statement in data.aws_iam_policy_document.boundary.statement : statement.actions])) == toset(["ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"])
@@ -60,7 +81,7 @@ run "allow_listed_attachments" {
     attachable_policy_arns = ["arn:aws:iam::aws:policy/CloudWatchLambdaInsightsExecutionRolePolicy"]
   }
   assert {
-    condition = one([for statement in data.aws_iam_policy_document.deploy.statement : { for condition in statement.condition : condition.variable => join(",", condition.values) } if statement.sid == "IamAttachOnlyAllowListedPolicies"]) == {
+    condition = one([for statement in data.aws_iam_policy_document.deploy_iam.statement : { for condition in statement.condition : condition.variable => join(",", condition.values) } if statement.sid == "IamAttachOnlyAllowListedPolicies"]) == {
       "iam:PolicyARN"           = "arn:aws:iam::aws:policy/CloudWatchLambdaInsightsExecutionRolePolicy"
       "iam:PermissionsBoundary" = "arn:aws:iam::123456789012:policy/http-echo-boundary-prod"
     }

@@ -51,6 +51,99 @@ run "reuses_the_accounts_provider" {
   }
 }
 
+run "managed_policies_by_purpose" {
+  command = plan
+  variables {
+    roles = {
+      "http-echo-deploy-prod" = {
+        github_environment = "production"
+        branch             = "main"
+        description        = "deploys prod"
+        managed_policies = {
+          network = { description = "the VPC", policy_json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
+          iam     = { description = "roles", policy_json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
+        }
+      }
+    }
+  }
+  assert {
+    condition     = toset(keys(aws_iam_policy.this)) == toset(["http-echo-deploy-prod-network", "http-echo-deploy-prod-iam"]) && aws_iam_policy.this["http-echo-deploy-prod-network"].name == "http-echo-deploy-prod-network"
+    error_message = "Each managed policy is made as <role>-<purpose>."
+  }
+  assert {
+    condition     = toset([for attachment in aws_iam_role_policy_attachment.this : attachment.role]) == toset(["http-echo-deploy-prod"]) && length(aws_iam_role_policy_attachment.this) == 2
+    error_message = "Each managed policy is attached to its role."
+  }
+  assert {
+    condition     = length(aws_iam_role_policy.this) == 0
+    error_message = "A role with managed policies only has no inline policy."
+  }
+}
+
+run "rejects_a_role_without_policies" {
+  command = plan
+  variables {
+    roles = {
+      "http-echo-deploy-prod" = {
+        github_environment = "production"
+        branch             = "main"
+        description        = "deploys prod"
+      }
+    }
+  }
+  expect_failures = [var.roles]
+}
+
+run "rejects_a_role_with_both_kinds_of_policy" {
+  command = plan
+  variables {
+    roles = {
+      "http-echo-deploy-prod" = {
+        github_environment = "production"
+        branch             = "main"
+        description        = "deploys prod"
+        policy_json        = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+        managed_policies = {
+          network = { description = "the VPC", policy_json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
+        }
+      }
+    }
+  }
+  expect_failures = [var.roles]
+}
+
+run "rejects_an_inline_policy_over_the_quota" {
+  command = plan
+  variables {
+    roles = {
+      "http-echo-deploy-prod" = {
+        github_environment = "production"
+        branch             = "main"
+        description        = "deploys prod"
+        policy_json        = jsonencode({ Version = "2012-10-17", Statement = [{ Sid = "Big", Effect = "Allow", Action = "s3:GetObject", Resource = [for n in range(400) : "arn:aws:s3:::bucket-number-${n}/*"] }] })
+      }
+    }
+  }
+  expect_failures = [aws_iam_role_policy.this]
+}
+
+run "rejects_a_managed_policy_over_the_quota" {
+  command = plan
+  variables {
+    roles = {
+      "http-echo-deploy-prod" = {
+        github_environment = "production"
+        branch             = "main"
+        description        = "deploys prod"
+        managed_policies = {
+          big = { description = "too big", policy_json = jsonencode({ Version = "2012-10-17", Statement = [{ Sid = "Big", Effect = "Allow", Action = "s3:GetObject", Resource = [for n in range(250) : "arn:aws:s3:::bucket-number-${n}/*"] }] }) }
+        }
+      }
+    }
+  }
+  expect_failures = [aws_iam_policy.this]
+}
+
 run "rejects_bad_repository" {
   command = plan
   variables {

@@ -102,19 +102,29 @@ where
         connection.graceful_shutdown();
     }
 
+    // Requests taken but not answered yet. Each turn of h2 writes out what has
+    // been answered, so a turn answers every request that has arrived, all at
+    // once: their answers then leave in one write, not one each.
+    let mut arrived = Vec::new();
     poll_fn(|cx| {
-        // Every request that has arrived, answered as it is taken; h2 writes
-        // the answers out on the next turn of this loop.
         loop {
-            match connection.poll_accept(cx) {
-                Poll::Ready(Some(Ok((request, respond)))) => {
-                    supervisor.activity.event();
-                    stream::answer(request, respond, remote, &shared, &supervisor.activity);
+            loop {
+                match connection.poll_accept(cx) {
+                    Poll::Ready(Some(Ok(request))) => arrived.push(request),
+                    // The connection is closed, or failed (and h2 has sent its
+                    // GOAWAY).
+                    Poll::Ready(None | Some(Err(_))) => return Poll::Ready(()),
+                    Poll::Pending => break,
                 }
-                // The connection is closed, or failed (and h2 has sent its GOAWAY).
-                Poll::Ready(None | Some(Err(_))) => return Poll::Ready(()),
-                Poll::Pending => break,
             }
+            if arrived.is_empty() {
+                break;
+            }
+            supervisor.activity.event();
+            for (request, respond) in arrived.drain(..) {
+                stream::answer(request, respond, remote, &shared, &supervisor.activity);
+            }
+            // Round again: h2 writes the answers out, and may bring more.
         }
         supervisor.poll(cx, Some(&mut connection))
     })

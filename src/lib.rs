@@ -6,6 +6,7 @@
 //! a port-0 listener: [`server::Server::new`], [`listener::bind`], then
 //! [`server::Server::run`] with a [`shutdown::channel`] to stop it.
 
+pub mod admission;
 pub mod app;
 pub mod cli;
 pub mod client_tls;

@@ -9,10 +9,10 @@ use std::time::Duration;
 
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Semaphore;
 use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
 
+use crate::admission::Admission;
 use crate::config::Config;
 use crate::http1;
 use crate::listener::go_error_text;
@@ -64,12 +64,12 @@ impl Server {
         listener: TcpListener,
         mut signal: ShutdownSignal,
     ) -> Result<(), DrainTimedOut> {
-        let permits = Arc::new(Semaphore::new(self.max_connections));
+        let admission = Admission::new(self.max_connections);
         let accepting = tokio::spawn(accept_loop(
             listener,
             Arc::clone(&self.shared),
             self.tls.clone(),
-            Arc::clone(&permits),
+            Arc::clone(&admission),
         ));
 
         signal.recv().await;
@@ -97,11 +97,11 @@ impl Server {
         // The accept loop ends on the drain and drops the listener with it.
         let _ = accepting.await;
 
-        // Every connection holds a permit until it closes: all permits back means
-        // every connection is done.
-        let all = u32::try_from(self.max_connections).unwrap_or(u32::MAX);
-        let drained = tokio::time::timeout(self.shutdown_timeout, permits.acquire_many(all)).await;
-        drained.map(drop).map_err(|_| DrainTimedOut)
+        if admission.all_closed(self.shutdown_timeout).await {
+            Ok(())
+        } else {
+            Err(DrainTimedOut)
+        }
     }
 }
 
@@ -109,7 +109,7 @@ async fn accept_loop(
     listener: TcpListener,
     shared: Arc<Shared>,
     tls: Option<TlsAcceptor>,
-    permits: Arc<Semaphore>,
+    admission: Arc<Admission>,
 ) {
     let drain = shared.shutdown.drain_started();
     tokio::pin!(drain);
@@ -120,12 +120,12 @@ async fn accept_loop(
     loop {
         // At the cap, stop accepting: new clients wait in the kernel's backlog
         // instead of costing memory here, and existing ones are served as usual.
-        let permit = tokio::select! {
+        let slot = tokio::select! {
             biased;
             () = &mut drain => return,
-            permit = Arc::clone(&permits).acquire_owned() => match permit {
-                Ok(permit) => permit,
-                Err(_) => return,
+            slot = admission.admit() => match slot {
+                Some(slot) => slot,
+                None => return,
             },
         };
         let accepted = tokio::select! {
@@ -145,14 +145,14 @@ async fn accept_loop(
         // size of the TLS one.
         match &tls {
             None => {
-                let task = http1::ConnectionTask::new(stream, remote, shared, permit);
+                let task = http1::ConnectionTask::new(stream, remote, shared, slot);
                 tokio::spawn(task);
             }
             Some(acceptor) => {
                 let acceptor = acceptor.clone();
                 tokio::spawn(async move {
                     serve_tls(acceptor, stream, remote, shared).await;
-                    drop(permit);
+                    drop(slot);
                 });
             }
         }

@@ -25,12 +25,12 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::futures::OwnedNotified;
-use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::{Instant, Sleep};
 
 use super::body::{BodyReader, Progress};
 use super::request::{self, Head, Parsed, Rejection};
 use super::response::{self, CONTINUE};
+use crate::admission::Slot;
 use crate::app::{Reply, ReplyId};
 use crate::shared::Shared;
 use crate::shutdown::Phase;
@@ -96,8 +96,8 @@ pin_project_lite::pin_project! {
     /// references to each part besides the parts.
     pub struct ConnectionTask {
         connection: Connection<TcpStream>,
-        // Held for its drop.
-        permit: OwnedSemaphorePermit,
+        // Held for its drop: the connection's place under -max-connections.
+        slot: Slot,
         #[pin]
         timer: Sleep,
         #[pin]
@@ -106,12 +106,12 @@ pin_project_lite::pin_project! {
 }
 
 impl ConnectionTask {
-    /// `permit` is released when the connection closes.
+    /// `slot` is released when the connection closes.
     pub fn new(
         io: TcpStream,
         remote: SocketAddr,
         shared: Arc<Shared>,
-        permit: OwnedSemaphorePermit,
+        slot: Slot,
     ) -> ConnectionTask {
         let connection = Connection::new(io, remote, shared);
         ConnectionTask {
@@ -120,7 +120,7 @@ impl ConnectionTask {
             drain: connection.shared.shutdown.drain_started_owned(),
             timer: tokio::time::sleep_until(connection.first_deadline()),
             connection,
-            permit,
+            slot,
         }
     }
 }

@@ -5,8 +5,8 @@
 //! The phases run in this order so that each starts from a quiet machine: sizes;
 //! exec to first 200 (servers started alternately); memory (idle RSS, then idle
 //! connections held, plain and over TLS); load (every server running, rounds
-//! interleaved: each scenario runs its servers in turn, ours first, then the next
-//! scenario, and so on per round).
+//! interleaved: each scenario runs its servers in turn, starting with a different
+//! one each round, then the next scenario, and so on per round).
 //!
 //! Exit codes: 0 the run completed (whatever the verdicts), 1 it could not measure,
 //! 2 bad arguments.
@@ -277,7 +277,11 @@ fn run_load(config: &Config, setup: &Setup, generators: &Generators) -> Result<V
     let mut records = Vec::new();
     for round in 1..=config.rounds {
         for scenario in &SCENARIOS {
-            for &contender in scenario.contenders {
+            // Each round starts the scenario with the next server, so that no
+            // server always runs first, or last after a long run of load.
+            let count = scenario.contenders.len();
+            let order = (0..count).map(|i| scenario.contenders[(i + round as usize - 1) % count]);
+            for contender in order {
                 let at = index(&servers, contender, scenario.transport);
                 let server = &mut servers[at];
                 let measurement =

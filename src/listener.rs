@@ -87,6 +87,7 @@ fn listen_on(addr: SocketAddr, dual_stack: bool) -> Result<TcpListener, StepErro
     socket
         .set_nodelay(true)
         .map_err(|e| StepError("setsockopt", e))?;
+    defer_accept(&socket).map_err(|e| StepError("setsockopt", e))?;
     socket.bind(addr).map_err(|e| StepError("bind", e))?;
     socket
         .listen(LISTEN_BACKLOG)
@@ -94,14 +95,48 @@ fn listen_on(addr: SocketAddr, dual_stack: bool) -> Result<TcpListener, StepErro
 }
 
 fn set_ipv6_only(socket: &TcpSocket, only: bool) -> io::Result<()> {
+    set_int_option(socket, libc::IPPROTO_IPV6, libc::IPV6_V6ONLY, only.into())
+}
+
+/// How long, in seconds, the kernel holds a connection whose client has sent
+/// nothing yet before handing it to the server anyway.
+pub const DEFER_ACCEPT_SECONDS: libc::c_int = 1;
+
+/// Linux's TCP_DEFER_ACCEPT (nginx's `deferred`): a connection is accepted once
+/// its first bytes have arrived, so that serving it starts with a read that
+/// finds them, rather than a read that finds nothing, a wait for the socket to
+/// become readable, and a second read. A new connection per request costs about
+/// a fifth less CPU (measured by the benchmark). Every HTTP and TLS client
+/// speaks first; one that stays silent is accepted after
+/// [`DEFER_ACCEPT_SECONDS`], and `-header-read-timeout` then applies as before.
+#[cfg(target_os = "linux")]
+fn defer_accept(socket: &TcpSocket) -> io::Result<()> {
+    set_int_option(
+        socket,
+        libc::IPPROTO_TCP,
+        libc::TCP_DEFER_ACCEPT,
+        DEFER_ACCEPT_SECONDS,
+    )
+}
+
+#[cfg(not(target_os = "linux"))]
+fn defer_accept(_socket: &TcpSocket) -> io::Result<()> {
+    Ok(())
+}
+
+fn set_int_option(
+    socket: &TcpSocket,
+    level: libc::c_int,
+    name: libc::c_int,
+    value: libc::c_int,
+) -> io::Result<()> {
     use std::os::fd::AsRawFd;
-    let value: libc::c_int = only.into();
     // SAFETY: a plain setsockopt on a socket we own, with a c_int option value.
     let rc = unsafe {
         libc::setsockopt(
             socket.as_raw_fd(),
-            libc::IPPROTO_IPV6,
-            libc::IPV6_V6ONLY,
+            level,
+            name,
             (&value as *const libc::c_int).cast(),
             std::mem::size_of::<libc::c_int>() as libc::socklen_t,
         )

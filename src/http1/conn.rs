@@ -118,7 +118,7 @@ impl ConnectionTask {
             // Made before the first look at the phase: a drain that starts in
             // between still completes it.
             drain: connection.shared.shutdown.drain_started_owned(),
-            timer: tokio::time::sleep_until(connection.first_deadline()),
+            timer: tokio::time::sleep_until(connection.deadline()),
             connection,
             slot,
         }
@@ -189,6 +189,10 @@ pub struct Connection<S> {
     head_started: Option<Instant>,
     /// When bytes last arrived.
     last_active: Instant,
+    /// Nothing has arrived yet: the first request head is awaited from the
+    /// start, within `-header-read-timeout`, as Go awaits it; only between
+    /// requests does a connection wait the idle timeout.
+    fresh: bool,
     closing: Closing,
 }
 
@@ -267,6 +271,7 @@ impl<S: Transport> Connection<S> {
             pending: None,
             head_started: None,
             last_active: Instant::now(),
+            fresh: true,
             closing: Closing::No,
         }
     }
@@ -285,13 +290,9 @@ impl<S: Transport> Connection<S> {
 
     async fn serve(&mut self) {
         let drain = self.shared.shutdown.drain_started_owned();
-        let timer = tokio::time::sleep_until(self.first_deadline());
+        let timer = tokio::time::sleep_until(self.deadline());
         tokio::pin!(drain, timer);
         poll_fn(|cx| self.poll(cx, timer.as_mut(), drain.as_mut())).await;
-    }
-
-    fn first_deadline(&self) -> Instant {
-        self.last_active + self.shared.limits.idle_timeout
     }
 
     fn poll(
@@ -374,6 +375,7 @@ impl<S: Transport> Connection<S> {
                         Poll::Ready(Ok(())) => {}
                     }
                     let n = read_buf.filled().len();
+                    self.fresh = false;
                     if n == 0 {
                         // The client closed. A half-sent request gets no answer:
                         // there is nobody left to read it.
@@ -637,6 +639,8 @@ impl<S: Transport> Connection<S> {
         match (&self.closing, self.head_started) {
             (Closing::Linger(linger), _) => linger.until,
             (_, Some(started)) => started + limits.header_read_timeout,
+            // A client that connects and says nothing is a slow client too.
+            (_, None) if self.fresh => self.last_active + limits.header_read_timeout,
             (_, None) => self.last_active + limits.idle_timeout,
         }
     }

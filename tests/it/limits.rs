@@ -32,6 +32,32 @@ async fn slow_headers_are_cut_off_with_408() {
 }
 
 #[tokio::test]
+async fn silent_clients_are_closed_after_the_header_read_timeout_and_lock_nobody_out() {
+    let mut cfg = config("x");
+    cfg.header_read_timeout = Duration::from_millis(500);
+    cfg.max_connections = 4;
+    let server = TestServer::start(cfg).await;
+    // Four clients that connect and never send a request: what a slowloris
+    // does first. The kernel hands each to the server once its first bytes
+    // arrive, or a second after it connected; the header read timeout runs
+    // from then, as for a request head, not the idle timeout (75 s).
+    let mut silent = Vec::new();
+    for _ in 0..4 {
+        silent.push(Client::connect(server.addr).await);
+    }
+    let started = Instant::now();
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    // A fifth client is served while they are held.
+    assert_eq!(get(server.addr, "/").await.status, 200);
+    for client in &mut silent {
+        // Closed without an answer: there was no request to answer.
+        assert!(client.closed_within(Duration::from_secs(3)).await);
+    }
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(3), "silent clients closed after {took:?}");
+}
+
+#[tokio::test]
 async fn idle_keep_alive_connections_close_after_the_idle_timeout() {
     let mut cfg = config("x");
     cfg.idle_timeout = Duration::from_millis(300);

@@ -14,7 +14,7 @@ options:
   --smoke                   short end-to-end run (1 round of 1 s, 1000 idle
                             connections, 200 over TLS, 3 starts); targets are
                             not judged
-  --rounds N                load rounds, at least 3 unless --smoke (default 3)
+  --rounds N                load rounds, at least 3 unless --smoke (default 5)
   --seconds N               length of each load run (default 5)
   --idle-connections N      idle keep-alive connections held (default 10000)
   --idle-tls-connections N  idle keep-alive TLS connections held (default 2000)
@@ -91,7 +91,7 @@ impl Config {
 
         let mut config = Config {
             smoke,
-            rounds: if smoke { 1 } else { 3 },
+            rounds: if smoke { 1 } else { 5 },
             seconds: if smoke { 1 } else { 5 },
             idle_connections: if smoke { 1000 } else { 10_000 },
             idle_tls_connections: if smoke { 200 } else { 2000 },

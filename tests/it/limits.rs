@@ -54,7 +54,10 @@ async fn silent_clients_are_closed_after_the_header_read_timeout_and_lock_nobody
         assert!(client.closed_within(Duration::from_secs(3)).await);
     }
     let took = started.elapsed();
-    assert!(took < Duration::from_secs(3), "silent clients closed after {took:?}");
+    assert!(
+        took < Duration::from_secs(3),
+        "silent clients closed after {took:?}"
+    );
 }
 
 #[tokio::test]

@@ -8,12 +8,13 @@
 //! glibc's malloc keeps freed memory for reuse, and returns it to the system only
 //! from the top of its heap. After thousands of connections close, what they held
 //! stays resident if anything still lives above it (measured by the benchmark:
-//! 8.8 MiB kept after 10,000 idle connections closed). So when the connections
-//! open fall to half their peak, the freed pages are handed back with
-//! `malloc_trim`, a walk over the free memory that takes a fraction of a
-//! millisecond and happens a few times per surge, never per request.
+//! 8.8 MiB kept after 10,000 idle connections closed). So once a surge has
+//! happened, each time the connections open fall to half what they were when
+//! memory was last handed back, down to none, the freed pages are handed back
+//! with `malloc_trim`: a walk over the free memory that takes a fraction of a
+//! millisecond and happens a dozen times per surge, never per request.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -30,6 +31,8 @@ pub struct Admission {
     max: usize,
     /// The most connections open at once since memory was last given back.
     peak: AtomicUsize,
+    /// A surge has happened whose memory is not all given back yet.
+    surged: AtomicBool,
 }
 
 /// One connection's place, released when dropped.
@@ -44,13 +47,18 @@ impl Admission {
             slots: Semaphore::new(max),
             max,
             peak: AtomicUsize::new(0),
+            surged: AtomicBool::new(false),
         })
     }
 
     /// Waits for a free slot. None once the admission is closed.
     pub async fn admit(self: &Arc<Self>) -> Option<Slot> {
         self.slots.acquire().await.ok()?.forget();
-        self.peak.fetch_max(self.open(), Ordering::Relaxed);
+        let open = self.open();
+        self.peak.fetch_max(open, Ordering::Relaxed);
+        if open >= SURGE {
+            self.surged.store(true, Ordering::Relaxed);
+        }
         Some(Slot(Arc::clone(self)))
     }
 
@@ -68,14 +76,20 @@ impl Admission {
     }
 
     fn closed(&self) {
+        if !self.surged.load(Ordering::Relaxed) {
+            return;
+        }
         let open = self.open();
         let peak = self.peak.load(Ordering::Relaxed);
-        if surge_over(open, peak)
+        if halved(open, peak)
             && self
                 .peak
                 .compare_exchange(peak, open, Ordering::Relaxed, Ordering::Relaxed)
                 .is_ok()
         {
+            if open == 0 {
+                self.surged.store(false, Ordering::Relaxed);
+            }
             give_back_free_memory();
         }
     }
@@ -88,10 +102,10 @@ impl Drop for Slot {
     }
 }
 
-/// Whether, with `open` connections after a peak of `peak`, enough have closed
-/// since memory was last given back to give it back again.
-fn surge_over(open: usize, peak: usize) -> bool {
-    peak >= SURGE && open <= peak / 2
+/// Whether, during a surge, enough connections have closed since memory was
+/// last given back (with `peak` open at most since then) to give it back again.
+fn halved(open: usize, peak: usize) -> bool {
+    peak > 0 && open <= peak / 2
 }
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -110,14 +124,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn memory_is_given_back_each_time_half_the_peak_has_closed() {
-        assert!(!surge_over(600, 1000), "a peak under the surge size");
-        assert!(!surge_over(6000, 10_000));
-        assert!(surge_over(5000, 10_000));
-        assert!(surge_over(0, 10_000));
-        // After giving back at 5000, the peak is 5000: again at 2500, and so on.
-        assert!(!surge_over(2600, 5000));
-        assert!(surge_over(2500, 5000));
+    fn memory_is_given_back_each_time_half_have_closed() {
+        assert!(!halved(6000, 10_000));
+        assert!(halved(5000, 10_000));
+        // After giving back at 5000, the peak is 5000: again at 2500, and so
+        // on down to the last one.
+        assert!(!halved(2600, 5000));
+        assert!(halved(2500, 5000));
+        assert!(halved(0, 1));
+        assert!(!halved(0, 0), "nothing left to give back");
+    }
+
+    #[tokio::test]
+    async fn only_a_surge_gives_memory_back_and_then_down_to_none() {
+        let admission = Admission::new(2 * SURGE);
+        let mut slots = Vec::new();
+        for _ in 0..SURGE - 1 {
+            slots.push(admission.admit().await.unwrap());
+        }
+        assert!(!admission.surged.load(Ordering::Relaxed), "below a surge");
+        slots.push(admission.admit().await.unwrap());
+        assert!(admission.surged.load(Ordering::Relaxed));
+        slots.clear();
+        // The last close gave everything back and ended the surge.
+        assert!(!admission.surged.load(Ordering::Relaxed));
+        assert_eq!(admission.peak.load(Ordering::Relaxed), 0);
     }
 
     #[tokio::test]

@@ -2,10 +2,9 @@
 //! run with the openssl command, so both read the very same files), and the harness's
 //! own TLS client for readiness checks and the idle TLS connections.
 //!
-//! The client trusts any certificate: it only opens connections to a server this
-//! harness started, to hold them or to see that the server answers. It still checks
-//! the handshake's signature, as any real client would, so the server's work per
-//! handshake is what a real client would cost it.
+//! The client is the one the server's probe uses with a self-signed certificate: it
+//! trusts any certificate, since it only opens connections to a server this harness
+//! started, and still checks the handshake's signature, as any real client would.
 
 use std::io;
 use std::net::TcpStream;
@@ -13,11 +12,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::Resumption;
-use rustls::crypto::{ring, verify_tls12_signature, verify_tls13_signature, CryptoProvider};
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, SignatureScheme, StreamOwned};
+use rustls::pki_types::ServerName;
+use rustls::{ClientConfig, ClientConnection, StreamOwned};
 
 use crate::Result;
 
@@ -100,13 +97,7 @@ pub fn make_certificate(openssl: &Path, kind: KeyKind, dir: &Path) -> Result<Cer
 /// HTTP/1.1), and no session resumption, so that every connection costs the server
 /// a full handshake.
 pub fn client_config() -> Arc<ClientConfig> {
-    let provider = Arc::new(ring::default_provider());
-    let mut config = ClientConfig::builder_with_provider(Arc::clone(&provider))
-        .with_safe_default_protocol_versions()
-        .expect("ring supports the default protocol versions")
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
-        .with_no_client_auth();
+    let mut config = http_echo::client_tls::unverified();
     config.resumption = Resumption::disabled();
     Arc::new(config)
 }
@@ -120,53 +111,4 @@ pub fn wrap(config: &Arc<ClientConfig>, socket: TcpStream) -> io::Result<TlsStre
     let name = ServerName::IpAddress(std::net::Ipv4Addr::LOCALHOST.into());
     let connection = ClientConnection::new(Arc::clone(config), name).map_err(io::Error::other)?;
     Ok(StreamOwned::new(connection, socket))
-}
-
-/// Accepts every certificate, and checks the handshake's signatures with it.
-#[derive(Debug)]
-struct AnyCertificate(Arc<CryptoProvider>);
-
-impl ServerCertVerifier for AnyCertificate {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        signature: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(
-            message,
-            cert,
-            signature,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        signature: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(
-            message,
-            cert,
-            signature,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
 }

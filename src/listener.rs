@@ -100,7 +100,7 @@ fn set_ipv6_only(socket: &TcpSocket, only: bool) -> io::Result<()> {
 
 /// How long, in seconds, the kernel holds a connection whose client has sent
 /// nothing yet before handing it to the server anyway.
-pub const DEFER_ACCEPT_SECONDS: libc::c_int = 1;
+const DEFER_ACCEPT_SECONDS: libc::c_int = 1;
 
 /// Linux's TCP_DEFER_ACCEPT (nginx's `deferred`): a connection is accepted once
 /// its first bytes have arrived, so that serving it starts with a read that

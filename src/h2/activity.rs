@@ -68,14 +68,17 @@ impl Activity {
         }
     }
 
-    /// What this connection's own records say; [`Snapshot::answers_waiting`] is
-    /// for the supervisor to add from h2.
-    pub fn snapshot(&self) -> Snapshot {
+    /// The connection now. `h2_has_streams`: whether h2 still holds streams,
+    /// which, when none of this server's own are open, are answers written and
+    /// waiting for the client to take them.
+    pub fn snapshot(&self, h2_has_streams: bool) -> Snapshot {
+        let open_streams = self.open_streams.load(Ordering::Acquire);
+        let answers_waiting = usize::from(h2_has_streams && open_streams == 0);
         Snapshot {
             opened: self.opened,
             hello_done: self.hello_done.load(Ordering::Acquire),
-            open_streams: self.open_streams.load(Ordering::Acquire),
-            answers_waiting: 0,
+            open_streams: open_streams + answers_waiting,
+            answers_waiting,
             last_event: self.opened
                 + Duration::from_millis(self.last_event_ms.load(Ordering::Acquire)),
         }
@@ -234,11 +237,11 @@ mod tests {
         let activity = Activity::new();
         let first = activity.stream_opened();
         let second = activity.stream_opened();
-        assert_eq!(activity.snapshot().open_streams, 2);
+        assert_eq!(activity.snapshot(false).open_streams, 2);
         drop(first);
-        assert_eq!(activity.snapshot().open_streams, 1);
+        assert_eq!(activity.snapshot(false).open_streams, 1);
         drop(second);
-        let seen = activity.snapshot();
+        let seen = activity.snapshot(false);
         assert_eq!((seen.open_streams, seen.answers_waiting), (0, 0));
     }
 }
